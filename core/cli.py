@@ -1,0 +1,206 @@
+"""The ``embedlab`` command: a thin adapter over the same functions the dashboard uses.
+
+Every failure caused by input prints ONE line on stderr starting ``error:`` and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from core.errors import EmbedLabError, InputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's usage dump becomes one line
+        raise InputError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add_source(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dataset", help="built-in name (glove-5k, digits, ...) or a workspace id")
+    src.add_argument("--input", help="a file (.tsv .csv .parquet .npy .txt .zip) or a folder of images")
+    p.add_argument("--metadata", help="metadata .tsv/.csv for --input vectors (.tsv or .npy)")
+    p.add_argument("--text-column", help="embed this text column of a CSV/Parquet with MiniLM")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="embedlab", description="EmbedLab: explore and teach embeddings.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("datasets", help="list the datasets that can be loaded by name")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("import", help="parse a file and save it to the workspace; prints its id")
+    _add_source(p)
+
+    p = sub.add_parser("project", help="project a dataset to 2-D/3-D and measure how trustworthy it is")
+    _add_source(p)
+    p.add_argument("--method", required=True, choices=["pca", "tsne", "umap"])
+    p.add_argument("--dims", type=int, default=2, choices=[2, 3])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--perplexity", type=float, help="t-SNE perplexity (default 30)")
+    p.add_argument("--n-neighbors", type=int, help="UMAP n_neighbors (default 15)")
+    p.add_argument("--min-dist", type=float, help="UMAP min_dist (default 0.1)")
+    p.add_argument("--k", type=int, default=10, help="k of the quality metrics (default 10)")
+    p.add_argument("--no-cache", action="store_true", help="recompute even when a cached result exists")
+    p.add_argument("--out", help="write coordinates + metadata to FILE (.parquet or .csv)")
+
+    p = sub.add_parser("neighbors", help="nearest neighbours of a row in the original space")
+    _add_source(p)
+    p.add_argument("--query", required=True, help="an id or a label of the dataset")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--metric", default="cosine", choices=["cosine", "euclidean"])
+
+    p = sub.add_parser("serve", help="start the dashboard")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
+
+    sub.add_parser("warmup", help="compile UMAP's numba code once, into the on-disk cache")
+    return parser
+
+
+def _load(args):
+    from core import datasets
+    from core.datasets import parsers, workspace
+
+    if args.dataset:
+        if args.metadata or args.text_column:
+            raise InputError("--metadata and --text-column go with --input, not --dataset")
+        return datasets.load(args.dataset), args.dataset
+    ds = parsers.parse_path(args.input, metadata=args.metadata, text_column=args.text_column)
+    ws_id = workspace.save(ds, source=str(Path(args.input).name))
+    return ds, ws_id
+
+
+def cmd_datasets(args) -> dict | list:
+    from core import datasets
+
+    rows = datasets.catalog()
+    if not args.json:
+        for r in rows:
+            print(f"{r['name']:<14} {r['n']:>8,} x {r['dim']:<5} {r['description']}")
+    return rows
+
+
+def cmd_import(args) -> dict:
+    ds, ws_id = _load(args)
+    if not args.json:
+        print(ws_id)
+    return {"dataset": ws_id, "n": ds.n, "dim": ds.dim, "description": ds.description}
+
+
+def _write_table(frame, out: str) -> None:
+    path = Path(out)
+    writers = {".parquet": frame.to_parquet, ".csv": lambda p: frame.to_csv(p, index=False)}
+    if path.suffix.lower() not in writers:
+        raise InputError(f"--out {out!r} must end in .parquet or .csv")
+    if not path.parent.exists():
+        raise InputError(f"--out folder {str(path.parent)!r} does not exist; create it first")
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    writers[path.suffix.lower()](tmp)
+    os.replace(tmp, path)
+
+
+def cmd_project(args) -> dict:
+    from core import embed, metrics
+
+    if args.out and Path(args.out).suffix.lower() not in (".parquet", ".csv"):
+        raise InputError(f"--out {args.out!r} must end in .parquet or .csv")
+    ds, name = _load(args)
+    params = {"tsne": {"perplexity": args.perplexity},
+              "umap": {"n_neighbors": args.n_neighbors, "min_dist": args.min_dist}}.get(args.method, {})
+    params = {k: v for k, v in params.items() if v is not None}
+    start = time.perf_counter()
+    proj = embed.project(ds, args.method, dims=args.dims, seed=args.seed, params=params, use_cache=not args.no_cache)
+    seconds = time.perf_counter() - start
+    q = metrics.quality(ds.vectors, proj.coords, k=args.k)
+    result = {
+        "dataset": name, "method": args.method, "n": ds.n, "dim": ds.dim, "dims": proj.dims, "seed": args.seed,
+        "params": {k: v for k, v in proj.params.items() if k not in ("n_components", "random_state")},
+        "seconds": round(seconds, 4), "fit_seconds": round(proj.seconds, 4), "cached": proj.cached,
+        "k": args.k, "trustworthiness": round(q.trustworthiness, 6), "knn_recall": round(q.knn_recall, 6),
+    }
+    if proj.explained_variance_ratio is not None:
+        result["explained_variance_ratio"] = [round(float(v), 6) for v in proj.explained_variance_ratio]
+    if args.out:
+        frame = ds.meta.copy()
+        for j, axis in enumerate("xyz"[: proj.dims]):
+            frame[axis] = proj.coords[:, j]
+        frame["trustworthiness"] = q.trustworthiness_per_point
+        frame["knn_recall"] = q.knn_recall_per_point
+        _write_table(frame, args.out)
+        result["out"] = str(args.out)
+    if not args.json:
+        print(f"{args.method} of {name}: {ds.n} points -> {proj.dims}-D in {seconds:.2f}s"
+              f"{' (cached)' if proj.cached else ''}; trustworthiness {q.trustworthiness:.3f}, "
+              f"{args.k}-NN recall {q.knn_recall:.3f}")
+    return result
+
+
+def cmd_neighbors(args) -> dict:
+    from core.neighbors import NeighborIndex
+
+    ds, name = _load(args)
+    row = ds.row_of(args.query)
+    res = NeighborIndex(ds.vectors, metric=args.metric).query_row(row, ds.vectors, k=args.k)
+    items = [{"id": str(ds.ids[i]), "label": str(ds.labels[i]), "distance": round(float(d), 6)}
+             for i, d in zip(res.indices, res.distances, strict=True)]
+    if not args.json:
+        for it in items:
+            print(f"{it['distance']:.4f}  {it['label']}")
+    return {"dataset": name, "query": {"id": str(ds.ids[row]), "label": str(ds.labels[row])},
+            "metric": args.metric, "k": args.k, "neighbors": items}
+
+
+def cmd_serve(args) -> None:
+    from streamlit.web import cli as stcli
+
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
+    sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
+    if args.headless:
+        sys.argv += ["--server.headless", "true"]
+    sys.exit(stcli.main())
+
+
+def cmd_warmup(args) -> dict:
+    from core.embed.warmup import warmup
+
+    seconds = warmup()
+    print(f"UMAP compiled and cached in {seconds:.1f}s")
+    return {"seconds": seconds}
+
+
+COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_project, "neighbors": cmd_neighbors,
+            "serve": cmd_serve, "warmup": cmd_warmup}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        result = COMMANDS[args.command](args)
+        if getattr(args, "json", False):
+            print(json.dumps(result, default=float))
+        return 0
+    except EmbedLabError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("error: out of memory; try a smaller dataset (e.g. glove-5k) or fewer rows", file=sys.stderr)
+        return 2
+    except Exception as err:  # never a traceback: one line that can be reported
+        print(f"error: unexpected {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+              "(please report this with the command you ran)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Projection methods as scikit-learn-style estimators: PCA, t-SNE (openTSNE) and UMAP (umap-learn).
+
+Each follows the estimator contract: ``__init__`` stores its keyword arguments, ``fit(X)`` validates,
+learns and returns ``self``, learned state ends in ``_`` (``embedding_``), and randomness comes only
+through ``random_state``. ``progress`` is an optional callable taking a fraction in [0, 1].
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from core.errors import InputError
+
+Progress = Callable[[float], None] | None
+
+
+def _check_X(X) -> np.ndarray:
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if X.ndim != 2 or len(X) < 3:
+        raise InputError(f"a projection needs a 2-D array of at least 3 rows, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError("the vectors contain NaN or infinite values; remove or fill them first")
+    return X
+
+
+def _check_dims(n_components: int) -> None:
+    if n_components not in (2, 3):
+        raise InputError(f"n_components={n_components!r} must be 2 or 3")
+
+
+class PCA(TransformerMixin, BaseEstimator):
+    """Principal components. ``axes`` picks which components (1-based) become the plot's axes.
+
+    Attributes
+    ----------
+    embedding_ : (n, n_components) coordinates on the chosen axes
+    explained_variance_ratio_ : share of variance of every fitted component (1..max(axes))
+    """
+
+    def __init__(self, n_components: int = 2, axes: tuple[int, ...] | None = None, random_state: int | None = 0):
+        self.n_components = n_components
+        self.axes = axes
+        self.random_state = random_state
+
+    def fit(self, X, y=None, progress: Progress = None):
+        from sklearn.decomposition import PCA as SkPCA
+
+        X = _check_X(X)
+        _check_dims(self.n_components)
+        axes = tuple(self.axes) if self.axes else tuple(range(1, self.n_components + 1))
+        limit = min(X.shape)
+        if len(axes) != self.n_components or any(not 1 <= int(a) <= limit for a in axes):
+            raise InputError(
+                f"axes={axes} must name {self.n_components} components, each between 1 and "
+                f"min(n_samples, n_features)={limit}"
+            )
+        self.pca_ = SkPCA(n_components=max(axes), random_state=self.random_state).fit(X)
+        self.explained_variance_ratio_ = self.pca_.explained_variance_ratio_
+        self.axes_ = axes
+        self.embedding_ = self.pca_.transform(X)[:, [a - 1 for a in axes]].astype(np.float32)
+        if progress:
+            progress(1.0)
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(_check_X(X))[:, [a - 1 for a in self.axes_]].astype(np.float32)
+
+    def fit_transform(self, X, y=None, progress: Progress = None):
+        return self.fit(X, progress=progress).embedding_
+
+
+class TSNE(BaseEstimator):
+    """t-SNE through openTSNE (FFT-accelerated in 2-D, Barnes-Hut in 3-D)."""
+
+    def __init__(self, n_components: int = 2, perplexity: float = 30.0, metric: str = "euclidean",
+                 n_iter: int = 500, random_state: int | None = 0, n_jobs: int = -1):
+        self.n_components = n_components
+        self.perplexity = perplexity
+        self.metric = metric
+        self.n_iter = n_iter
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None, progress: Progress = None):
+        from openTSNE import TSNE as OpenTSNE
+
+        X = _check_X(X)
+        _check_dims(self.n_components)
+        top = (len(X) - 1) / 3
+        if not 1 <= self.perplexity <= top:
+            raise InputError(f"perplexity={self.perplexity!r} must be between 1 and (n-1)/3={top:g} for n={len(X)}")
+        if self.metric not in ("euclidean", "cosine"):
+            raise InputError(f"metric={self.metric!r} must be 'euclidean' or 'cosine'")
+        if not 50 <= int(self.n_iter) <= 5000:
+            raise InputError(f"n_iter={self.n_iter!r} must be between 50 and 5000")
+        early, every = 250, 25
+        total = early + int(self.n_iter)
+        state = {"done": 0}
+
+        def tick(iteration, error, embedding):
+            state["done"] += every
+            if progress:
+                progress(min(0.99, state["done"] / total))
+
+        model = OpenTSNE(
+            n_components=self.n_components,
+            perplexity=self.perplexity,
+            metric=self.metric,
+            n_iter=int(self.n_iter),
+            early_exaggeration_iter=early,
+            negative_gradient_method="fft" if self.n_components <= 2 else "bh",
+            random_state=self.random_state,
+            n_jobs=self.n_jobs if self.n_jobs != -1 else (os.cpu_count() or 1),
+            callbacks=tick if progress else None,
+            callbacks_every_iters=every,
+            verbose=False,
+        )
+        self.embedding_ = np.asarray(model.fit(X), dtype=np.float32)
+        if progress:
+            progress(1.0)
+        return self
+
+    def fit_transform(self, X, y=None, progress: Progress = None):
+        return self.fit(X, progress=progress).embedding_
+
+
+class UMAP(BaseEstimator):
+    """UMAP through umap-learn. Compiled numba code is cached on disk (see :mod:`core.paths`)."""
+
+    def __init__(self, n_components: int = 2, n_neighbors: int = 15, min_dist: float = 0.1,
+                 metric: str = "euclidean", random_state: int | None = 0):
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.metric = metric
+        self.random_state = random_state
+
+    def fit(self, X, y=None, progress: Progress = None):
+        X = _check_X(X)
+        _check_dims(self.n_components)
+        if not 2 <= int(self.n_neighbors) < len(X):
+            raise InputError(f"n_neighbors={self.n_neighbors!r} must be between 2 and n-1={len(X) - 1}")
+        if not 0.0 <= float(self.min_dist) <= 1.0:
+            raise InputError(f"min_dist={self.min_dist!r} must be between 0 and 1")
+        if self.metric not in ("euclidean", "cosine"):
+            raise InputError(f"metric={self.metric!r} must be 'euclidean' or 'cosine'")
+        import warnings
+
+        from core.embed.warmup import umap_module
+
+        umap = umap_module()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*n_jobs value.*")
+            model = umap.UMAP(n_components=self.n_components, n_neighbors=int(self.n_neighbors),
+                              min_dist=float(self.min_dist), metric=self.metric, random_state=self.random_state)
+            self.embedding_ = np.asarray(model.fit_transform(X), dtype=np.float32)
+        if progress:
+            progress(1.0)
+        return self
+
+    def fit_transform(self, X, y=None, progress: Progress = None):
+        return self.fit(X, progress=progress).embedding_
+
+
+METHODS: dict[str, type] = {"pca": PCA, "tsne": TSNE, "umap": UMAP}
+
+
+def make_projector(method: str, n_components: int = 2, random_state: int | None = 0, **params):
+    """Build the estimator registered under ``method``; unknown names and parameters are refused."""
+    if method not in METHODS:
+        raise InputError(f"method={method!r} is not known; choose one of {', '.join(METHODS)}")
+    cls = METHODS[method]
+    allowed = set(cls().get_params()) - {"n_components", "random_state"}
+    unknown = set(params) - allowed
+    if unknown:
+        raise InputError(f"{method} has no parameter {', '.join(sorted(unknown))}; it takes {', '.join(sorted(allowed))}")
+    return cls(n_components=n_components, random_state=random_state, **params)
