@@ -161,7 +161,9 @@ def cmd_neighbors(args) -> dict:
 def cmd_serve(args) -> None:
     from streamlit.web import cli as stcli
 
-    app = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
+    root = Path(__file__).resolve().parent.parent
+    os.chdir(root)  # Streamlit reads .streamlit/config.toml from the working directory
+    app = root / "dashboard" / "streamlit_app.py"
     sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
     if args.headless:
         sys.argv += ["--server.headless", "true"]

@@ -1,0 +1,21 @@
+"""The page registry: one entry per page. The router builds ``st.Page`` objects from it and the
+browser tests open every entry, so a new page is added here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str  # in dashboard/app_pages/
+    title: str
+    icon: str
+    url_path: str
+    sample_query: str = ""  # a shared-link query string the browser test opens too
+    default: bool = False
+
+
+PAGES = [
+    PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
+]

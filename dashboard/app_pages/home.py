@@ -1,0 +1,41 @@
+"""Home: what EmbedLab is, which pages it has, the built-in datasets, and a quick look at one."""
+
+import pandas as pd
+import streamlit as st
+
+from core.viz import projection_figure, variance_figure
+from dashboard import cached, state
+
+st.title("EmbedLab")
+st.markdown(
+    "See and teach what machine-learning representations do. Bring embeddings (projector TSV, CSV, "
+    "Parquet, `.npy`, raw text or images) or start from the real datasets below."
+)
+
+st.subheader("Pages")
+st.markdown(
+    "- **Home** (this page): the datasets that ship with EmbedLab and a first look at any of them.\n"
+    "- From the command line, `embedlab project` and `embedlab neighbors` run the same projections, "
+    "quality metrics and nearest-neighbour search on built-in data or your own files (see the README)."
+)
+
+st.subheader("Built-in datasets")
+rows = [r for r in cached.catalog() if r["source"] == "built-in"]
+st.dataframe(pd.DataFrame(rows)[["name", "n", "dim", "description", "credit"]], hide_index=True,
+             width="stretch")
+
+st.subheader("A first look")
+names = [r["name"] for r in rows]
+state.check_url_choice(state.DATASET, names, "the dataset")
+name = st.selectbox("Dataset", names, index=names.index("digits"), key=state.DATASET, bind="query-params",
+                    help="The choice is kept in the page's link: copy it to share this view.")
+ds = cached.dataset(name)
+coords, evr = cached.projection(name, "pca")
+left, right = st.columns([3, 1])
+with left:
+    st.plotly_chart(projection_figure(coords, ds.labels, title=f"PCA of {name}"), key="home_scatter")
+with right:
+    st.metric("points", f"{ds.n:,}")
+    st.metric("dimensions", ds.dim)
+    st.plotly_chart(variance_figure(evr), key="home_variance")
+    st.caption(ds.credit)

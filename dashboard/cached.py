@@ -1,0 +1,35 @@
+"""THE caching boundary: every ``st.cache_data`` / ``st.cache_resource`` of the dashboard lives here.
+
+Pages call these functions; they call :mod:`core`. Arrays and frames go through ``cache_data``
+(copies), models and indexes through ``cache_resource`` (shared, never mutated). All are bounded.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import datasets, embed
+from core.embed.warmup import warmup_in_background
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def start_warmup():
+    """Compile UMAP's numba code once per server, in the background, off every user's path."""
+    return warmup_in_background()
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def catalog() -> list[dict]:
+    return datasets.catalog()
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading dataset…")
+def dataset(name: str):
+    """A loaded dataset, shared between sessions (read-only)."""
+    return datasets.load(name)
+
+
+@st.cache_data(max_entries=32, show_spinner="Projecting…")
+def projection(name: str, method: str, dims: int = 2, seed: int = 0):
+    p = embed.project(dataset(name), method, dims=dims, seed=seed)
+    return p.coords, p.explained_variance_ratio

@@ -1,0 +1,46 @@
+"""Shared fixtures. Every test run writes into its own EmbedLab home, never the user's."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# Set before any test imports core, so the workspace and cache land in a throwaway folder; numba's
+# compiled-code cache is shared with `make` (warm-up) so UMAP tests do not compile again.
+_HOME = Path(tempfile.mkdtemp(prefix="embedlab-test-home-"))
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".embedlab" / "numba"))
+os.environ["EMBEDLAB_HOME"] = str(_HOME)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty EmbedLab home for one test (workspace and cache)."""
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def fake_encoder():
+    """Deterministic stand-in for MiniLM / EfficientNet: 8-d vectors from the input's hash."""
+
+    def encode(items, progress=None):
+        out = []
+        for item in items:
+            key = item if isinstance(item, str) else bytes(np.asarray(item).tobytes()[:4096])
+            rng = np.random.default_rng(abs(hash(key)) % (2**32))
+            out.append(rng.normal(size=8))
+        return np.asarray(out, dtype=np.float32)
+
+    return encode
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
