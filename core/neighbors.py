@@ -141,20 +141,39 @@ class NeighborIndex:
         return Neighbors(res.indices[keep][:k], res.distances[keep][:k])
 
 
-def knn_graph(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "auto") -> np.ndarray:
-    """Indices (n, k) of each row's k nearest other rows, nearest first."""
+def knn_table(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "auto",
+              include_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and distances (n, k) of each row's k nearest rows, nearest first, for every row at once.
+
+    With ``include_self`` each row is its own first neighbour at distance 0 (UMAP's convention);
+    without, the row itself is left out.
+    """
     x = np.ascontiguousarray(x, dtype=np.float32)
     index = NeighborIndex(x, metric=metric, backend=backend)
-    index._check_k(k, exclude_self=True)
-    out = np.empty((len(x), k), dtype=np.int64)
+    index._check_k(k, exclude_self=not include_self)
+    want = k if include_self else k + 1
+    out_idx = np.empty((len(x), k), dtype=np.int64)
+    out_dist = np.empty((len(x), k), dtype=np.float32)
     q_all = np.ascontiguousarray(index._prep(x))
     for start in range(0, len(x), 4096):
-        idx, _ = index._backend.search(q_all[start:start + 4096], k + 1)
-        rows = np.arange(start, start + len(idx))[:, None]
-        is_self = idx == rows
-        # drop self where found, else the farthest of the k+1
-        drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
+        idx, dist = index._backend.search(q_all[start:start + 4096], want)
+        rows = np.arange(start, start + len(idx))
+        is_self = idx == rows[:, None]
+        # put the row itself first (include_self) or drop it; where exact duplicates pushed it out of
+        # the list, it replaces the farthest candidate
+        where = np.where(is_self.any(axis=1), is_self.argmax(axis=1), want - 1)
         keep = np.ones_like(idx, dtype=bool)
-        keep[np.arange(len(idx)), drop] = False
-        out[start:start + len(idx)] = idx[keep].reshape(len(idx), k)
-    return out
+        keep[np.arange(len(idx)), where] = False
+        rest_idx = idx[keep].reshape(len(idx), want - 1)
+        rest_dist = dist[keep].reshape(len(idx), want - 1)
+        if include_self:
+            rest_idx = np.concatenate([rows[:, None], rest_idx], axis=1)
+            rest_dist = np.concatenate([np.zeros((len(idx), 1), dtype=rest_dist.dtype), rest_dist], axis=1)
+        out_idx[start:start + len(idx)] = rest_idx
+        out_dist[start:start + len(idx)] = np.maximum(rest_dist, 0)
+    return out_idx, out_dist
+
+
+def knn_graph(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "auto") -> np.ndarray:
+    """Indices (n, k) of each row's k nearest other rows, nearest first."""
+    return knn_table(x, k, metric, backend)[0]

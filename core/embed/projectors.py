@@ -129,7 +129,14 @@ class TSNE(BaseEstimator):
 
 
 class UMAP(BaseEstimator):
-    """UMAP through umap-learn. Compiled numba code is cached on disk (see :mod:`core.paths`)."""
+    """UMAP through umap-learn, on an exact k-NN graph.
+
+    umap-learn finds neighbours with pynndescent, whose numba code is compiled anew in every process
+    (about a minute on two cores) and cannot be cached on disk. The exact graph from
+    :func:`core.neighbors.knn_table` (faiss) is handed over as ``precomputed_knn`` instead: no such
+    compile, and neighbours that are exact rather than approximate. The rest of umap's numba code is
+    cached on disk (see :mod:`core.embed.warmup`).
+    """
 
     def __init__(self, n_components: int = 2, n_neighbors: int = 15, min_dist: float = 0.1,
                  metric: str = "euclidean", random_state: int | None = 0):
@@ -152,11 +159,17 @@ class UMAP(BaseEstimator):
 
         from core.embed.warmup import umap_module
 
+        from core.neighbors import knn_table
+
         umap = umap_module()
+        knn_idx, knn_dist = knn_table(X, int(self.n_neighbors), self.metric, include_self=True)
+        if progress:
+            progress(0.2)
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*n_jobs value.*")
+            warnings.simplefilter("ignore")  # n_jobs vs random_state, and "no search index for transform"
             model = umap.UMAP(n_components=self.n_components, n_neighbors=int(self.n_neighbors),
-                              min_dist=float(self.min_dist), metric=self.metric, random_state=self.random_state)
+                              min_dist=float(self.min_dist), metric=self.metric, random_state=self.random_state,
+                              precomputed_knn=(knn_idx, knn_dist, None))
             self.embedding_ = np.asarray(model.fit_transform(X), dtype=np.float32)
         if progress:
             progress(1.0)

@@ -1,15 +1,20 @@
 """Keep numba's compilation off the user's path.
 
-umap-learn and pynndescent compile dozens of numba functions on first use (tens of seconds on two
-cores). :func:`umap_module` points numba's on-disk cache at EmbedLab's home before umap is first
-imported, so compiled code is reused by every later process; :func:`warmup` runs one fit big enough
-to take the same code paths as real data (nearest-neighbour descent starts above 4,096 rows), which
-`make` runs once at set-up and the dashboard runs in a background thread at start.
+umap-learn and pynndescent compile dozens of numba functions on first use (over a minute on two
+cores). EmbedLab's UMAP skips pynndescent (its code cannot be cached; see
+:class:`core.embed.projectors.UMAP`). :func:`umap_module` points numba's on-disk cache at EmbedLab's
+home before umap is first imported, so the rest is compiled once and reused by every later process;
+:func:`warmup` runs 2-D and 3-D fits on data shaped like real data, which `make` runs once at set-up
+and the dashboard runs in a background thread at start (the few functions numba does not cache are
+then compiled before anyone asks for a UMAP).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import sys
 import threading
 import time
 import warnings
@@ -21,10 +26,41 @@ from core.paths import numba_cache_dir
 _lock = threading.Lock()
 
 
+@contextlib.contextmanager
+def _numba_cache_by_default():
+    """While umap is imported, numba's ``njit``/``jit`` default to ``cache=True``.
+
+    umap-learn leaves ``cache`` off on some hot functions (``smooth_knn_dist``,
+    ``compute_membership_strengths``, the layout epoch), so every process compiled them again (~9 s
+    here). Turning the default on for the duration of the import caches them too; an explicit
+    ``cache=`` in umap's code still wins.
+    """
+    import numba
+
+    njit, jit = numba.njit, numba.jit
+
+    def with_cache(decorator):
+        @functools.wraps(decorator)
+        def wrapper(*args, **kwargs):
+            kwargs.setdefault("cache", True)
+            return decorator(*args, **kwargs)
+
+        return wrapper
+
+    numba.njit, numba.jit = with_cache(njit), with_cache(jit)
+    try:
+        yield
+    finally:
+        numba.njit, numba.jit = njit, jit
+
+
 def umap_module():
     """``import umap`` with numba's disk cache in place."""
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(numba_cache_dir()))
-    with warnings.catch_warnings():
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
+        if "numba" in sys.modules:  # numba reads its settings at import: make it read them again
+            sys.modules["numba"].core.config.reload_config()
+    with warnings.catch_warnings(), _numba_cache_by_default():
         warnings.simplefilter("ignore")
         import umap
     return umap
@@ -34,11 +70,11 @@ def warmup(n: int = 5000, seed: int = 0) -> float:
     """One seeded UMAP fit on random data shaped like real data; returns the seconds it took."""
     with _lock:
         start = time.perf_counter()
-        umap = umap_module()
+        from core.embed.projectors import UMAP
+
         x = np.random.default_rng(seed).normal(size=(n, 16)).astype(np.float32)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            umap.UMAP(n_neighbors=15, random_state=seed, n_epochs=20).fit_transform(x)
+        for dims in (2, 3):
+            UMAP(n_components=dims, random_state=seed).fit(x)
         return time.perf_counter() - start
 
 
