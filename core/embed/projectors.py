@@ -158,7 +158,6 @@ class UMAP(BaseEstimator):
         import warnings
 
         from core.embed.warmup import umap_module
-
         from core.neighbors import knn_table
 
         umap = umap_module()
@@ -190,5 +189,7 @@ def make_projector(method: str, n_components: int = 2, random_state: int | None 
     allowed = set(cls().get_params()) - {"n_components", "random_state"}
     unknown = set(params) - allowed
     if unknown:
-        raise InputError(f"{method} has no parameter {', '.join(sorted(unknown))}; it takes {', '.join(sorted(allowed))}")
+        raise InputError(
+            f"{method} has no parameter {', '.join(sorted(unknown))}; it takes {', '.join(sorted(allowed))}"
+        )
     return cls(n_components=n_components, random_state=random_state, **params)
