@@ -113,6 +113,7 @@ def cmd_project(args) -> dict:
     if args.out and Path(args.out).suffix.lower() not in (".parquet", ".csv"):
         raise InputError(f"--out {args.out!r} must end in .parquet or .csv")
     ds, name = _load(args)
+    metrics.check_k(ds.n, args.k)  # before a long fit, not after
     params = {"tsne": {"perplexity": args.perplexity},
               "umap": {"n_neighbors": args.n_neighbors, "min_dist": args.min_dist}}.get(args.method, {})
     params = {k: v for k, v in params.items() if v is not None}

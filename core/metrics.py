@@ -33,7 +33,7 @@ class Quality:
     knn_recall_per_point: np.ndarray
 
 
-def _check_k(n: int, k: int) -> None:
+def check_k(n: int, k: int) -> None:
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n / 2:
         raise InputError(f"k={k!r} must be a whole number from 1 to below n/2={n / 2:g} for n={n} points")
 
@@ -41,7 +41,7 @@ def _check_k(n: int, k: int) -> None:
 def knn_recall(original: np.ndarray, embedded: np.ndarray, k: int = 10, metric: str = "euclidean",
                per_point: bool = False):
     """Share of each point's k original-space neighbours that stay among its k projected ones."""
-    _check_k(len(original), k)
+    check_k(len(original), k)
     hits = _overlap(knn_graph(original, k, metric), knn_graph(embedded, k, "euclidean"))
     return hits / k if per_point else float((hits / k).mean())
 
@@ -59,7 +59,7 @@ def trustworthiness_per_point(original: np.ndarray, embedded: np.ndarray, k: int
                               metric: str = "euclidean", embedded_knn: np.ndarray | None = None) -> np.ndarray:
     """Each point's trustworthiness; their mean is :func:`trustworthiness`."""
     n = len(original)
-    _check_k(n, k)
+    check_k(n, k)
     x = np.asarray(original, dtype=np.float64)
     if metric == "cosine":
         x = _normalise(x)  # squared euclidean on unit vectors ranks exactly as cosine distance
@@ -84,7 +84,7 @@ def trustworthiness(original: np.ndarray, embedded: np.ndarray, k: int = 10, met
 
 def quality(original: np.ndarray, embedded: np.ndarray, k: int = 10, metric: str = "euclidean") -> Quality:
     """Trustworthiness and k-NN recall at ``k``, sharing the neighbour search."""
-    _check_k(len(original), k)
+    check_k(len(original), k)
     nn_emb = knn_graph(embedded, k, "euclidean")
     recall = _overlap(knn_graph(original, k, metric), nn_emb) / k
     trust = trustworthiness_per_point(original, embedded, k, metric, embedded_knn=nn_emb)

@@ -102,7 +102,11 @@ def catalog(include_workspace: bool = True) -> list[dict]:
     if include_workspace:
         from core.datasets import workspace
 
-        rows.extend(workspace.describe(ws_id) for ws_id in workspace.list_ids())
+        for ws_id in workspace.list_ids():
+            try:
+                rows.append(workspace.describe(ws_id))
+            except InputError:  # one damaged upload must not hide the others
+                continue
     return rows
 
 

@@ -126,7 +126,8 @@ def validate(ds: Dataset) -> None:
     if len(ds.meta) != n:
         raise InputError(
             f"metadata has {len(ds.meta)} rows but there are {n} vectors; they must match row for row "
-            "(a projector metadata.tsv with several columns needs a header row, one with a single column must not have one)"
+            "(a projector metadata.tsv with several columns needs a header row, "
+            "one with a single column must not have one)"
         )
     for col in ("id", "label"):
         if col not in ds.meta.columns:

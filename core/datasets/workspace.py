@@ -54,13 +54,20 @@ def list_ids() -> list[str]:
     return [p.name for p in sorted(found, key=lambda p: p.stat().st_mtime)]
 
 
+def _meta_column(s: pd.Series):
+    """Numbers and booleans keep their type (a reopened dataset equals the upload); the rest is text."""
+    if pd.api.types.is_bool_dtype(s) or (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_complex_dtype(s)):
+        return pa.array(s)
+    return s.astype(str).to_numpy()
+
+
 def save(ds: Dataset, source: str = "") -> str:
     """Save a dataset atomically and return its id (the same content always gets the same id)."""
     ws_id = dataset_id(ds)
     final = workspace_dir() / ws_id
     if (final / "manifest.json").is_file():
         return ws_id
-    columns = {c: ds.meta[c].astype(str).to_numpy() for c in ds.meta.columns}
+    columns = {c: _meta_column(ds.meta[c]) for c in ds.meta.columns}
     flat = pa.array(ds.vectors.reshape(-1), type=pa.float32())
     columns[VECTOR] = pa.FixedSizeListArray.from_arrays(flat, ds.dim)
     if ds.texts is not None:
@@ -96,7 +103,12 @@ def _manifest(ws_id: str) -> dict:
             f"dataset {ws_id!r} is not in this workspace (it was never uploaded here, or it was deleted); "
             "upload the file again or pick a dataset from `embedlab datasets`"
         )
-    manifest = json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise InputError(f"dataset {ws_id!r} has a damaged manifest.json (not valid JSON); upload it again")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise InputError(f"dataset {ws_id!r} was saved by another EmbedLab version; upload it again")
     return manifest
@@ -110,16 +122,22 @@ def describe(ws_id: str) -> dict:
 
 def load(ws_id: str) -> Dataset:
     manifest = _manifest(ws_id)
-    table = pq.read_table(workspace_dir() / ws_id / "data.parquet")
-    vec = table.column(VECTOR).combine_chunks()
-    vectors = vec.flatten().to_numpy().reshape(len(vec), manifest["dim"])
-    names = [c for c in table.column_names if c not in (VECTOR, TEXT, IMAGE)]
-    meta = table.select(names).to_pandas()
-    texts = table.column(TEXT).to_pylist() if TEXT in table.column_names else None
-    images = None
-    if IMAGE in table.column_names:
-        shape = tuple(manifest["image_shape"])
-        images = np.stack([np.frombuffer(b, dtype=np.uint8).reshape(shape) for b in table.column(IMAGE).to_pylist()])
+    try:
+        table = pq.read_table(workspace_dir() / ws_id / "data.parquet")
+        vec = table.column(VECTOR).combine_chunks()
+        vectors = vec.flatten().to_numpy().reshape(len(vec), manifest["dim"])
+        names = [c for c in table.column_names if c not in (VECTOR, TEXT, IMAGE)]
+        meta = table.select(names).to_pandas()
+        texts = table.column(TEXT).to_pylist() if TEXT in table.column_names else None
+        images = None
+        if IMAGE in table.column_names:
+            shape = tuple(manifest["image_shape"])
+            images = np.stack([np.frombuffer(b, dtype=np.uint8).reshape(shape)
+                               for b in table.column(IMAGE).to_pylist()])
+    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+        raise InputError(
+            f"dataset {ws_id!r} on disk is damaged (data.parquet cannot be read); upload it again"
+        ) from None
     ds = Dataset(name=ws_id, vectors=vectors, meta=meta, description=manifest["description"],
                  credit=manifest["credit"], images=images, texts=texts)
     if ds.content_hash() != manifest["vectors_sha256"]:

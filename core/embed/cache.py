@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,21 @@ from core.paths import cache_dir
 FORMAT_VERSION = 1
 
 
+def _canonical(value):
+    """One spelling per value: 30 and 30.0 (or numpy's 30) are the same parameter, tuples are lists."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if float(value).is_integer() else float(value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def cache_key(content_hash: str, method: str, params: dict) -> str:
+    params = {k: _canonical(v) for k, v in params.items()}
     blob = json.dumps({"data": content_hash, "method": method, "params": params, "v": FORMAT_VERSION},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -38,7 +53,7 @@ def get(key: str) -> tuple[dict[str, np.ndarray], dict] | None:
         info = json.loads(info_path.read_text())
         with np.load(arrays_path, allow_pickle=False) as z:
             arrays = {name: z[name] for name in z.files}
-    except (OSError, ValueError, json.JSONDecodeError):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # missing or damaged: recompute
         return None
     os.utime(info_path)  # mark as recently used
     return arrays, info
