@@ -160,15 +160,18 @@ def cmd_neighbors(args) -> dict:
 
 
 def cmd_serve(args) -> None:
-    from streamlit.web import cli as stcli
+    """Replace this process with ``python -m streamlit run dashboard/streamlit_app.py``.
 
+    The dashboard runs in Streamlit's own process (core never imports Streamlit).
+    """
     root = Path(__file__).resolve().parent.parent
     os.chdir(root)  # Streamlit reads .streamlit/config.toml from the working directory
-    app = root / "dashboard" / "streamlit_app.py"
-    sys.argv = ["streamlit", "run", str(app), "--server.port", str(args.port)]
+    command = [sys.executable, "-m", "streamlit", "run", str(root / "dashboard" / "streamlit_app.py"),
+               "--server.port", str(args.port)]
     if args.headless:
-        sys.argv += ["--server.headless", "true"]
-    sys.exit(stcli.main())
+        command += ["--server.headless", "true"]
+    sys.stdout.flush()
+    os.execv(sys.executable, command)
 
 
 def cmd_warmup(args) -> dict:
