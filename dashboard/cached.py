@@ -29,6 +29,19 @@ def dataset(name: str):
     return datasets.load(name)
 
 
+PREVIEW_POINTS = 20_000
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def preview_rows(n: int, limit: int = PREVIEW_POINTS, seed: int = 0):
+    """Rows a quick preview draws: all of them up to ``limit``, else a fixed random sample."""
+    import numpy as np
+
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
 @st.cache_data(max_entries=32, show_spinner="Projecting…")
 def projection(name: str, method: str, dims: int = 2, seed: int = 0):
     p = embed.project(dataset(name), method, dims=dims, seed=seed)

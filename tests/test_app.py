@@ -50,3 +50,10 @@ def test_changing_the_dataset_rerenders():
     at.selectbox(key="ds").select("wine").run()
     assert not at.exception
     assert at.metric[0].value == "178"
+
+
+def test_a_big_dataset_is_previewed_on_a_sample():
+    at = run_app({"ds": "glove-100k"})
+    assert not at.exception
+    assert at.metric[0].value == "100,000"
+    assert any("20,000 of the 100,000" in c.value for c in at.caption)

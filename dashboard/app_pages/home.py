@@ -31,9 +31,12 @@ name = st.selectbox("Dataset", names, index=names.index("digits"), key=state.DAT
                     help="The choice is kept in the page's link: copy it to share this view.")
 ds = cached.dataset(name)
 coords, evr = cached.projection(name, "pca")
+shown = cached.preview_rows(ds.n)
 left, right = st.columns([3, 1])
 with left:
-    st.plotly_chart(projection_figure(coords, ds.labels, title=f"PCA of {name}"), key="home_scatter")
+    st.plotly_chart(projection_figure(coords[shown], ds.labels[shown], title=f"PCA of {name}"), key="home_scatter")
+    if len(shown) < ds.n:
+        st.caption(f"A random {len(shown):,} of the {ds.n:,} points are drawn here.")
 with right:
     st.metric("points", f"{ds.n:,}")
     st.metric("dimensions", ds.dim)
