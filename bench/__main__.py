@@ -15,7 +15,7 @@ import time
 import traceback
 from types import ModuleType
 
-from bench._common import Report, environment, log, render, save
+from bench._common import Report, log, render, save
 
 NAMES = ("tsne", "umap", "cache", "neighbors")
 
@@ -26,7 +26,8 @@ def _module(name: str) -> ModuleType:
 
 def _parser(name: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m bench {name}", description=_module(name).__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)  # "--n" must not pass for "--no-sklearn"
     _module(name).add_arguments(parser)
     return parser
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             failed.append(name)
             continue
-        path = save(report, environment())
+        path = save(report)
         print(render(report), flush=True)
         print(f"  ({time.perf_counter() - start:.0f} s; written to {path})\n", flush=True)
         reports.append(report)

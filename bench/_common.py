@@ -157,7 +157,7 @@ def render(report: Report) -> str:
 
 def environment() -> dict[str, Any]:
     """Machine and library versions, and the load average (other work on the machine skews times)."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in PACKAGES:
         try:
             versions[pkg] = metadata.version(pkg)
@@ -181,14 +181,14 @@ def _jsonable(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return [_jsonable(v) for v in x]
     if hasattr(x, "item") and getattr(x, "ndim", 1) == 0:  # numpy scalar
-        return x.item()
+        return _jsonable(x.item())
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
 
 
-def save(report: Report, started: dict[str, Any]) -> Path:
-    """Write the report to ``bench/results/<name>.json``; returns the path."""
+def save(report: Report) -> Path:
+    """Write the report to ``bench/results/<name>.json`` (with the environment at the end); returns the path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     doc = {
         "name": report.name,
@@ -200,8 +200,7 @@ def save(report: Report, started: dict[str, Any]) -> Path:
         "targets": [{**asdict(t), "passed": t.passed} for t in report.targets],
         "notes": report.notes,
         "details": report.details,
-        "environment_at_start": started,
-        "loadavg_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "environment_at_end": environment(),
     }
     path = RESULTS / f"{report.name}.json"
     path.write_text(json.dumps(_jsonable(doc), indent=2) + "\n")

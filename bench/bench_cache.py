@@ -103,6 +103,6 @@ def run(args: argparse.Namespace) -> Report:
     notes = [f"median of {args.processes} new processes; cache entry {entry_bytes / 1e6:.2f} MB; "
              f"load average at start {started['loadavg_1_5_15'][0]:.2f} on {os.cpu_count()} cores"]
     details = {"dataset": args.dataset, "method": args.method, "fit_s": fit.wall, "processes": runs,
-               "entry_bytes": entry_bytes, "environment": started}
+               "entry_bytes": entry_bytes, "environment_at_start": started}
     return Report(NAME, f"Projection cache: {args.method} of {args.dataset}, fit vs reload in a new process",
                   ["step", "seconds", "fit / this"], rows, targets, notes, details)

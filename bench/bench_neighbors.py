@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> Report:
              f"load average at start {started['loadavg_1_5_15'][0]:.2f} on {os.cpu_count()} cores",
              "agreement: share of the top-10 that faiss (1 thread) also returns (ties may differ)"]
     details = {"n": int(x.shape[0]), "dim": int(x.shape[1]), "k": K, "rows": rows.tolist(), "ms": ms,
-               "build_s": build, "faiss_default_threads": default_threads, "environment": started}
+               "build_s": build, "faiss_default_threads": default_threads, "environment_at_start": started}
     return Report(NAME, f"Top-{K} cosine neighbours of single rows in {ds.name}",
                   ["side", "median ms", "p90 ms", "min ms", "vs best faiss", "build s", "agreement"],
                   table_rows, targets, notes, details)

@@ -10,6 +10,7 @@ trustworthiness (k=10, euclidean, as t-SNE's metric) comes from ``core.metrics.t
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import warnings
 from typing import Any
@@ -75,10 +76,11 @@ def run(args: argparse.Namespace) -> Report:
         picked["sklearn"] = t
         log(f"  sklearn: {t.wall:.2f} s (cpu {t.cpu:.2f} s)")
 
-    rows, trust = [], {}
+    rows: list[dict[str, Any]] = []
+    trust: dict[str, float] = {}
     for name, t in picked.items():
         log(f"[tsne] trustworthiness of {name}")
-        tt = timed(lambda name=name: trustworthiness(x, results[name], k=10))
+        tt = timed(functools.partial(trustworthiness, x, results[name], k=10))
         trust[name] = tt.value
         rows.append({"side": name, "seconds": t.wall, "cpu s": t.cpu, "vs core": t.wall / picked["core"].wall,
                      "trustworthiness@10": tt.value, "trust calc s": tt.wall})
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> Report:
     notes.append(f"core and openTSNE coordinates identical (allclose): {same}")
     details = {"n": int(x.shape[0]), "dim": int(x.shape[1]), "jobs": args.jobs, "openTSNE_params": PARAMS,
                "runs": {name: [t.wall for t in ts] for name, ts in times.items()},
-               "trust_tolerance": TRUST_TOLERANCE, "core_equals_openTSNE": same, "environment": started}
+               "trust_tolerance": TRUST_TOLERANCE, "core_equals_openTSNE": same, "environment_at_start": started}
     return Report(NAME, f"t-SNE of {ds.name} ({x.shape[0]:,} GloVe words)",
                   ["side", "seconds", "cpu s", "vs core", "trustworthiness@10", "trust calc s"],
                   rows, targets, notes, details)

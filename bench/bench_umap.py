@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> Report:
         "n": int(x.shape[0]), "dim": int(x.shape[1]), "warmup_core_s": warm_core.wall,
         "warmup_umap_learn_s": warm_peer.wall, "runs": {name: [t.wall for t in ts] for name, ts in times.items()},
         "numba_compiles": compiles, "trustworthiness": trust, "new_process": {**first, "process_wall_s": first_wall},
-        "numba_cache_entries": _cache_files(cache_dir), "environment": started,
+        "numba_cache_entries": _cache_files(cache_dir), "environment_at_start": started,
     }
 
     if args.cold:

@@ -6,6 +6,7 @@ Pages call these functions; they call :mod:`core`. Arrays and frames go through 
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core import datasets, embed
@@ -35,8 +36,6 @@ PREVIEW_POINTS = 20_000
 @st.cache_data(max_entries=8, show_spinner=False)
 def preview_rows(n: int, limit: int = PREVIEW_POINTS, seed: int = 0):
     """Rows a quick preview draws: all of them up to ``limit``, else a fixed random sample."""
-    import numpy as np
-
     if n <= limit:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
