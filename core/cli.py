@@ -120,7 +120,7 @@ def cmd_project(args) -> dict:
     start = time.perf_counter()
     proj = embed.project(ds, args.method, dims=args.dims, seed=args.seed, params=params, use_cache=not args.no_cache)
     seconds = time.perf_counter() - start
-    q = metrics.quality(ds.vectors, proj.coords, k=args.k)
+    q = embed.projection_quality(ds, proj, k=args.k, use_cache=not args.no_cache)
     result = {
         "dataset": name, "method": args.method, "n": ds.n, "dim": ds.dim, "dims": proj.dims, "seed": args.seed,
         "params": {k: v for k, v in proj.params.items() if k not in ("n_components", "random_state")},

@@ -401,3 +401,16 @@ def test_efficientnet_lite0_image_features():
     assert np.isfinite(feats).all()
     assert not np.allclose(feats[0], feats[1])
     np.testing.assert_allclose(enc(images[:1])[0], feats[0], rtol=1e-4, atol=1e-4)
+
+
+def test_projection_quality_is_cached_beside_the_projection(home, monkeypatch):
+    from core import embed, metrics
+
+    x = np.random.default_rng(3).normal(size=(120, 6)).astype(np.float32)
+    proj = embed.project(x, "pca")
+    first = embed.projection_quality(x, proj, k=5)
+    assert first.trustworthiness == pytest.approx(metrics.trustworthiness(x, proj.coords, k=5))
+    monkeypatch.setattr(metrics, "quality", lambda *a, **k: pytest.fail("recomputed instead of read from cache"))
+    again = embed.projection_quality(x, embed.project(x, "pca"), k=5)
+    assert again.trustworthiness == first.trustworthiness
+    np.testing.assert_array_equal(again.knn_recall_per_point, first.knn_recall_per_point)

@@ -31,6 +31,7 @@ class Projection:
     seconds: float
     cached: bool = False
     explained_variance_ratio: np.ndarray | None = field(default=None, repr=False)
+    key: str = ""  # the disk-cache key: data content hash + method + parameters
 
     @property
     def dims(self) -> int:
@@ -66,7 +67,7 @@ def project(data, method: str = "pca", dims: int = 2, seed: int | None = 0, para
             if progress:
                 progress(1.0)
             return Projection(method, full_params, arrays["coords"], info["seconds"], cached=True,
-                              explained_variance_ratio=arrays.get("explained_variance_ratio"))
+                              explained_variance_ratio=arrays.get("explained_variance_ratio"), key=key)
     start = time.perf_counter()
     coords = estimator.fit_transform(vectors, progress=progress)
     seconds = time.perf_counter() - start
@@ -76,7 +77,24 @@ def project(data, method: str = "pca", dims: int = 2, seed: int | None = 0, para
         if evr is not None:
             arrays["explained_variance_ratio"] = evr
         cache.put(key, arrays, {"seconds": seconds, "method": method})
-    return Projection(method, full_params, coords, seconds, explained_variance_ratio=evr)
+    return Projection(method, full_params, coords, seconds, explained_variance_ratio=evr, key=key)
 
 
-__all__ = ["METHODS", "PCA", "TSNE", "UMAP", "Projection", "make_projector", "project"]
+def projection_quality(data, projection: Projection, k: int = 10, use_cache: bool = True):
+    """Trustworthiness and k-NN recall of a projection (see :mod:`core.metrics`), cached beside it."""
+    from core.metrics import Quality, quality
+
+    key = cache.cache_key(projection.key, "quality", {"k": int(k), "metric": "euclidean"})
+    if use_cache and projection.key:
+        hit = cache.get(key)
+        if hit is not None:
+            arrays, info = hit
+            return Quality(int(k), info["trustworthiness"], info["knn_recall"], arrays["trust"], arrays["recall"])
+    q = quality(getattr(data, "vectors", data), projection.coords, k=k)
+    if use_cache and projection.key:
+        cache.put(key, {"trust": q.trustworthiness_per_point, "recall": q.knn_recall_per_point},
+                  {"trustworthiness": q.trustworthiness, "knn_recall": q.knn_recall, "k": int(k)})
+    return q
+
+
+__all__ = ["METHODS", "PCA", "TSNE", "UMAP", "Projection", "make_projector", "project", "projection_quality"]
