@@ -147,3 +147,21 @@ def test_bad_rows_queries_metrics_and_backends():
         NeighborIndex(x, metric="manhattan")
     with pytest.raises(InputError, match=r"backend='annoy' is not known; choose one of auto, faiss, numpy"):
         NeighborIndex(x, backend="annoy")
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_kdtree_equals_numpy_on_projections(dims):
+    x = data(n=500, d=dims, seed=4)
+    assert NeighborIndex(x, metric="euclidean").backend_name == "kdtree"  # auto picks it for 2-D/3-D
+    np.testing.assert_array_equal(knn_graph(x, 10, "euclidean", backend="kdtree"),
+                                  knn_graph(x, 10, "euclidean", backend="numpy"))
+    a = NeighborIndex(x, "euclidean", backend="kdtree").query_row(7, x, k=5)
+    b = NeighborIndex(x, "euclidean", backend="numpy").query_row(7, x, k=5)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.distances, b.distances, rtol=1e-4, atol=1e-5)
+
+
+def test_kdtree_refuses_cosine():
+    with pytest.raises(InputError, match="euclidean queries only"):
+        NeighborIndex(data(n=20, d=2), metric="cosine", backend="kdtree")
+    assert NeighborIndex(data(n=20, d=2), metric="cosine").backend_name == "faiss"

@@ -18,6 +18,13 @@ from core.errors import InputError
 Progress = Callable[[float], None] | None
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (a container's limit, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _check_X(X) -> np.ndarray:
     X = np.ascontiguousarray(X, dtype=np.float32)
     if X.ndim != 2 or len(X) < 3:
@@ -114,7 +121,7 @@ class TSNE(BaseEstimator):
             early_exaggeration_iter=early,
             negative_gradient_method="fft" if self.n_components <= 2 else "bh",
             random_state=self.random_state,
-            n_jobs=self.n_jobs if self.n_jobs != -1 else (os.cpu_count() or 1),
+            n_jobs=self.n_jobs if self.n_jobs != -1 else _usable_cpus(),
             callbacks=tick if progress else None,
             callbacks_every_iters=every,
             verbose=False,
