@@ -165,3 +165,51 @@ def test_kdtree_refuses_cosine():
     with pytest.raises(InputError, match="euclidean queries only"):
         NeighborIndex(data(n=20, d=2), metric="cosine", backend="kdtree")
     assert NeighborIndex(data(n=20, d=2), metric="cosine").backend_name == "faiss"
+
+
+def structured(n=3000, d=24, seed=5):
+    """Low-rank data plus noise: like real embeddings, the head of the PCA basis carries most variance."""
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(n, 6)) @ rng.normal(size=(6, d)) + 0.3 * rng.normal(size=(n, d))).astype(np.float32)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_pruned_scan_is_exact(metric):
+    x = structured()
+    pruned = NeighborIndex(x, metric, backend="pruned")
+    ref = NeighborIndex(x, metric, backend="numpy")
+    for row in range(0, 3000, 97):  # single queries: the pruning path
+        a, b = pruned.query_row(row, x, k=10), ref.query_row(row, x, k=10)
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_allclose(a.distances, b.distances, rtol=1e-4, atol=1e-4)
+    # a batch: the dense path
+    np.testing.assert_array_equal(knn_graph(x[:400], 7, metric, backend="pruned"),
+                                  knn_graph(x[:400], 7, metric, backend="numpy"))
+
+
+def test_pruned_scan_handles_k_close_to_n_and_free_vectors():
+    x = structured(n=40, d=20)
+    index = NeighborIndex(x, "cosine", backend="pruned")
+    assert sorted(index.query_row(3, x, k=39).indices.tolist()) == [i for i in range(40) if i != 3]
+    q = x[5] + x[9]
+    np.testing.assert_array_equal(index.query_vector(q, k=5).indices,
+                                  NeighborIndex(x, "cosine", backend="numpy").query_vector(q, k=5).indices)
+
+
+def test_auto_picks_the_pruned_scan_for_big_sets(monkeypatch):
+    import core.neighbors as nb
+
+    monkeypatch.setattr(nb, "PRUNE_MIN_ROWS", 1000)
+    assert NeighborIndex(structured(), "cosine").backend_name == "pruned"
+    assert NeighborIndex(structured(n=500), "cosine").backend_name == "faiss"
+
+
+def test_pruned_scan_is_exact_on_real_glove():
+    from core import datasets
+
+    x = datasets.load("glove-20k").vectors
+    pruned, flat = NeighborIndex(x, "cosine", backend="pruned"), NeighborIndex(x, "cosine", backend="faiss")
+    for row in np.random.default_rng(0).integers(0, len(x), 60):
+        a, b = pruned.query_row(int(row), x, k=10), flat.query_row(int(row), x, k=10)
+        assert set(a.indices) == set(b.indices)
+        np.testing.assert_allclose(np.sort(a.distances), np.sort(b.distances), atol=1e-4)
