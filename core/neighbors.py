@@ -157,6 +157,7 @@ class _PrunedBackend:
 
 
 PRUNE_MIN_ROWS, PRUNE_MIN_DIMS = 50_000, 16
+BATCH_CELLS = 50_000_000  # a batch's score matrix stays under ~200 MB (numpy and pruned backends)
 
 
 def _faiss_available() -> bool:
@@ -250,8 +251,9 @@ def knn_table(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "
     out_idx = np.empty((len(x), k), dtype=np.int64)
     out_dist = np.empty((len(x), k), dtype=np.float32)
     q_all = np.ascontiguousarray(index._prep(x))
-    for start in range(0, len(x), 4096):
-        idx, dist = index._backend.search(q_all[start:start + 4096], want)
+    step = max(16, min(4096, BATCH_CELLS // max(len(x), 1)))  # queries x rows scored at once
+    for start in range(0, len(x), step):
+        idx, dist = index._backend.search(q_all[start:start + step], want)
         rows = np.arange(start, start + len(idx))
         is_self = idx == rows[:, None]
         # put the row itself first (include_self) or drop it; where exact duplicates pushed it out of
