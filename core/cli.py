@@ -127,6 +127,8 @@ def cmd_project(args) -> dict:
         "seconds": round(seconds, 4), "fit_seconds": round(proj.seconds, 4), "cached": proj.cached,
         "k": args.k, "trustworthiness": round(q.trustworthiness, 6), "knn_recall": round(q.knn_recall, 6),
     }
+    if q.sampled:  # big data: the metrics are estimated on a fixed random sample of points
+        result["quality_sample"] = q.sampled
     if proj.explained_variance_ratio is not None:
         result["explained_variance_ratio"] = [round(float(v), 6) for v in proj.explained_variance_ratio]
     if args.out:

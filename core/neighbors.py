@@ -238,24 +238,26 @@ class NeighborIndex:
 
 
 def knn_table(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "auto",
-              include_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+              include_self: bool = False, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indices and distances (n, k) of each row's k nearest rows, nearest first, for every row at once.
 
     With ``include_self`` each row is its own first neighbour at distance 0 (UMAP's convention);
-    without, the row itself is left out.
+    without, the row itself is left out. ``rows`` limits the queries to those rows (the search still
+    covers all of ``x``); the result then has ``len(rows)`` lines.
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
     index = NeighborIndex(x, metric=metric, backend=backend)
     index._check_k(k, exclude_self=not include_self)
     want = k if include_self else k + 1
-    out_idx = np.empty((len(x), k), dtype=np.int64)
-    out_dist = np.empty((len(x), k), dtype=np.float32)
-    q_all = np.ascontiguousarray(index._prep(x))
+    queries = np.arange(len(x)) if rows is None else np.asarray(rows, dtype=np.int64)
+    out_idx = np.empty((len(queries), k), dtype=np.int64)
+    out_dist = np.empty((len(queries), k), dtype=np.float32)
+    q_all = np.ascontiguousarray(index._prep(x[queries]))
     step = max(16, min(4096, BATCH_CELLS // max(len(x), 1)))  # queries x rows scored at once
-    for start in range(0, len(x), step):
+    for start in range(0, len(queries), step):
         idx, dist = index._backend.search(q_all[start:start + step], want)
-        rows = np.arange(start, start + len(idx))
-        is_self = idx == rows[:, None]
+        me = queries[start:start + len(idx)]
+        is_self = idx == me[:, None]
         # put the row itself first (include_self) or drop it; where exact duplicates pushed it out of
         # the list, it replaces the farthest candidate
         where = np.where(is_self.any(axis=1), is_self.argmax(axis=1), want - 1)
@@ -264,13 +266,14 @@ def knn_table(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "
         rest_idx = idx[keep].reshape(len(idx), want - 1)
         rest_dist = dist[keep].reshape(len(idx), want - 1)
         if include_self:
-            rest_idx = np.concatenate([rows[:, None], rest_idx], axis=1)
+            rest_idx = np.concatenate([me[:, None], rest_idx], axis=1)
             rest_dist = np.concatenate([np.zeros((len(idx), 1), dtype=rest_dist.dtype), rest_dist], axis=1)
         out_idx[start:start + len(idx)] = rest_idx
         out_dist[start:start + len(idx)] = np.maximum(rest_dist, 0)
     return out_idx, out_dist
 
 
-def knn_graph(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "auto") -> np.ndarray:
-    """Indices (n, k) of each row's k nearest other rows, nearest first."""
-    return knn_table(x, k, metric, backend)[0]
+def knn_graph(x: np.ndarray, k: int, metric: str = "euclidean", backend: str = "auto",
+              rows: np.ndarray | None = None) -> np.ndarray:
+    """Indices (n, k) of each row's (or each of ``rows``') k nearest other rows, nearest first."""
+    return knn_table(x, k, metric, backend, rows=rows)[0]

@@ -126,3 +126,20 @@ def test_k_must_be_below_half_of_n(k):
         metrics.trustworthiness(x, x, k=k)
     with pytest.raises(InputError, match="must be a whole number from 1 to below n/2"):
         metrics.knn_recall(x, x, k=k)
+
+
+def test_quality_of_big_data_is_estimated_on_a_sample():
+    from core.metrics import quality
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(1200, 8)).astype(np.float32)
+    y = x[:, :2] + 0.1 * rng.normal(size=(1200, 2)).astype(np.float32)
+    full = quality(x, y, k=10)
+    est = quality(x, y, k=10, sample_above=500, sample_size=400)
+    assert full.sampled is None and est.sampled == 400
+    scored = ~np.isnan(est.trustworthiness_per_point)
+    assert scored.sum() == 400 and np.isnan(est.knn_recall_per_point).sum() == 800
+    np.testing.assert_allclose(est.trustworthiness_per_point[scored], full.trustworthiness_per_point[scored])
+    np.testing.assert_allclose(est.knn_recall_per_point[scored], full.knn_recall_per_point[scored])
+    assert est.trustworthiness == pytest.approx(full.trustworthiness, abs=0.02)
+    assert est.knn_recall == pytest.approx(full.knn_recall, abs=0.05)

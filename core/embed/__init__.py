@@ -89,11 +89,13 @@ def projection_quality(data, projection: Projection, k: int = 10, use_cache: boo
         hit = cache.get(key)
         if hit is not None:
             arrays, info = hit
-            return Quality(int(k), info["trustworthiness"], info["knn_recall"], arrays["trust"], arrays["recall"])
+            return Quality(int(k), info["trustworthiness"], info["knn_recall"], arrays["trust"], arrays["recall"],
+                           sampled=info.get("sampled"))
     q = quality(getattr(data, "vectors", data), projection.coords, k=k)
     if use_cache and projection.key:
         cache.put(key, {"trust": q.trustworthiness_per_point, "recall": q.knn_recall_per_point},
-                  {"trustworthiness": q.trustworthiness, "knn_recall": q.knn_recall, "k": int(k)})
+                  {"trustworthiness": q.trustworthiness, "knn_recall": q.knn_recall, "k": int(k),
+                   "sampled": q.sampled})
     return q
 
 
