@@ -2,8 +2,9 @@
 
 ``NeighborIndex(vectors, metric)`` builds once and answers single queries (a row, or a free
 vector) in milliseconds; :func:`knn_graph` answers every row at once (for the quality metrics).
-Backends by name: ``"faiss"`` (flat index, exact) and ``"numpy"`` (brute force, the reference the
-tests hold faiss to). ``"auto"`` picks faiss when it is installed.
+Backends by name, all exact: ``"pruned"`` (a bounded scan that reads about half the bytes; big
+sets), ``"faiss"`` (flat index), ``"kdtree"`` (2-D/3-D projections) and ``"numpy"`` (brute force, the
+reference the tests hold the others to). ``"auto"`` picks by the data's shape (see NeighborIndex).
 """
 
 from __future__ import annotations
