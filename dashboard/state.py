@@ -13,7 +13,6 @@ import streamlit as st
 
 # URL keys (short: they are part of every shared link)
 DATASET = "ds"
-METHOD = "method"
 
 
 def check_url_choice(key: str, options: Sequence[str], what: str) -> None:

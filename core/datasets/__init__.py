@@ -83,7 +83,7 @@ def describe(name: str) -> dict:
     if hit is not None:
         spec, size = hit
         n = spec.sizes[size] if size else spec.n
-        full = name if size is None or name != spec.name else f"{spec.name}-{size}"
+        full = f"{spec.name}-{size}" if size else spec.name
         return {"name": full, "n": n, "dim": spec.dim, "description": spec.description.format(n=n),
                 "credit": spec.credit, "source": "built-in"}
     from core.datasets import workspace
