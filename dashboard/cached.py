@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import datasets, embed
+from core import datasets, embed, explore
 from core.embed.warmup import warmup_in_background
 
 
@@ -45,3 +45,92 @@ def preview_rows(n: int, limit: int = PREVIEW_POINTS, seed: int = 0):
 def projection(name: str, method: str, dims: int = 2, seed: int = 0):
     p = embed.project(dataset(name), method, dims=dims, seed=seed)
     return p.coords, p.explained_variance_ratio
+
+
+
+@st.cache_resource(max_entries=4, show_spinner="Preparing the selected rows…")
+def view_data(name: str, rows_code: str = ""):
+    """A dataset, or the subset of its rows ``rows_code`` encodes ("isolate selection"), shared read-only."""
+    data = dataset(name)
+    return data.subset(explore.decode_rows(rows_code, data.n)) if rows_code else data
+
+
+class _Bounded:
+    """A small thread-safe LRU store (for results computed with a live progress bar, which
+    ``st.cache_data`` cannot hold: it would replay the bar's element from another run)."""
+
+    def __init__(self, size: int) -> None:
+        import collections
+        import threading
+
+        self.size, self.items, self.lock = size, collections.OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _projections() -> _Bounded:
+    return _Bounded(32)
+
+
+def projected(name: str, rows_code: str, method: str, dims: int, params: tuple, progress=None) -> dict:
+    """Coordinates of :func:`view_data` and how they were made (kept in memory, and on disk by core).
+
+    ``params`` is a sorted tuple of (name, value) pairs. The core disk cache makes a repeat instant
+    even after a server restart; ``progress`` (a callable taking a fraction) sees a fresh computation.
+    """
+    key = (name, rows_code, method, dims, params)
+    hit = _projections().get(key)
+    if hit is None:
+        p = embed.project(view_data(name, rows_code), method, dims=dims, params=dict(params), progress=progress)
+        p.coords.setflags(write=False)  # shared between sessions
+        hit = {"coords": p.coords, "evr": p.explained_variance_ratio, "key": p.key, "seconds": p.seconds,
+               "cached": p.cached}
+        _projections().put(key, hit)
+    return hit
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring how well the map keeps neighbourhoods…")
+def quality(name: str, rows_code: str, method: str, dims: int, params: tuple, k: int = 10):
+    """Trustworthiness and k-NN recall of a projection (computed once, cached on disk beside it)."""
+    from core.embed import Projection
+
+    p = projected(name, rows_code, method, dims, params)
+    proj = Projection(method, dict(params), p["coords"], p["seconds"], key=p["key"])
+    return embed.projection_quality(view_data(name, rows_code), proj, k=k)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Indexing the original vectors…")
+def neighbor_index(name: str, rows_code: str, metric: str):
+    """Exact nearest-neighbour index over the original vectors (shared, read-only)."""
+    from core.neighbors import NeighborIndex
+
+    return NeighborIndex(view_data(name, rows_code).vectors, metric=metric)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def neighbors(name: str, rows_code: str, metric: str, row: int, k: int):
+    res = neighbor_index(name, rows_code, metric).query_row(row, view_data(name, rows_code).vectors, k=k)
+    return res.indices, res.distances
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def search(name: str, rows_code: str, query: str, column: str, regex: bool):
+    return explore.search(view_data(name, rows_code).meta, query, column, regex)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def color(name: str, rows_code: str, column: str, scale: str, recall=None):
+    return explore.color_spec(view_data(name, rows_code).meta, column, recall=recall, scale=scale)

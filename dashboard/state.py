@@ -1,8 +1,9 @@
 """Session-state keys and URL (query-param) state in one place.
 
 Widgets whose value belongs in a shared link use ``bind="query-params"`` with a key listed here.
-Before such a widget is drawn, :func:`check_url_choice` looks at the value the link carries: an
-unknown one (a stale or edited link) is explained on the page instead of silently ignored.
+Before such a widget is drawn, :func:`check_url_choice` / :func:`check_url_number` look at the value
+the link carries: an unknown or out-of-range one (a stale or edited link) is explained on the page
+instead of silently ignored, and the widget falls back to its default.
 """
 
 from __future__ import annotations
@@ -13,15 +14,58 @@ import streamlit as st
 
 # URL keys (short: they are part of every shared link)
 DATASET = "ds"
+METHOD, DIMS = "m", "d"
+PC_X, PC_Y, PC_Z = "px", "py", "pz"
+PERPLEXITY, LEARNING_RATE, ITERATIONS = "perp", "lr", "it"
+N_NEIGHBORS, MIN_DIST, UMAP_METRIC = "nn", "md", "um"
+COLOR, SCALE, LABEL, SIZE, DENSITY = "c", "pal", "lbl", "sz", "dens"
+QUERY, QUERY_COLUMN, REGEX = "q", "qc", "rx"
+POINT, K, NEIGHBOR_METRIC = "pt", "k", "nm"
+SELECTION, ISOLATE, ZOOM, VIEW, TRUST = "sel", "iso", "zoom", "view", "trust"
+
+SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 
 
-def check_url_choice(key: str, options: Sequence[str], what: str) -> None:
+def _warn(text: str) -> None:
+    st.warning(text + " (The link may be old or edited.)", icon=":material/link:")
+
+
+def check_url_choice(key: str, options: Sequence, what: str) -> None:
     """Warn when the link names a ``what`` that is not among ``options``; the default is used instead."""
     value = st.query_params.get(key)
-    if value is not None and value not in options:
-        st.warning(
-            f"This link asks for {what} “{value}”, which does not exist here (the link may be old or edited). "
-            f"Showing the default instead; pick one of: {', '.join(options[:12])}{' …' if len(options) > 12 else ''}.",
-            icon=":material/link:",
-        )
+    if value is not None and value not in [str(o) for o in options]:
+        shown = ", ".join(str(o) for o in options[:12]) + (" …" if len(options) > 12 else "")
+        _warn(f"This link asks for {what} “{value}”, which does not exist here. "
+              f"Showing the default instead; pick one of: {shown}.")
         del st.query_params[key]
+
+
+def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> None:
+    """Warn when the link's ``what`` is not a number between ``lo`` and ``hi``; the default is used instead."""
+    value = st.query_params.get(key)
+    if value is None:
+        return
+    try:
+        number = float(value)
+        ok = lo <= number <= hi and (not integer or number == int(number))
+    except ValueError:
+        ok = False
+    if not ok:
+        kind = "a whole number" if integer else "a number"
+        _warn(f"This link sets {what} to “{value}”, but it must be {kind} from {lo:g} to {hi:g}. "
+              "Showing the default instead.")
+        del st.query_params[key]
+
+
+def url_value(key: str, default: str = "") -> str:
+    """A URL parameter that is not bound to a widget (selection, zoom)."""
+    return st.query_params.get(key, default)
+
+
+def set_url(key: str, value: str | None) -> None:
+    """Set (or, with None or "", remove) a URL parameter that is not bound to a widget."""
+    if value in (None, ""):
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        st.query_params[key] = value

@@ -84,9 +84,11 @@ class TSNE(BaseEstimator):
     """t-SNE through openTSNE (FFT-accelerated in 2-D, Barnes-Hut in 3-D)."""
 
     def __init__(self, n_components: int = 2, perplexity: float = 30.0, metric: str = "euclidean",
-                 n_iter: int = 500, random_state: int | None = 0, n_jobs: int = -1):
+                 n_iter: int = 500, learning_rate: float | str = "auto", random_state: int | None = 0,
+                 n_jobs: int = -1):
         self.n_components = n_components
         self.perplexity = perplexity
+        self.learning_rate = learning_rate
         self.metric = metric
         self.n_iter = n_iter
         self.random_state = random_state
@@ -104,6 +106,9 @@ class TSNE(BaseEstimator):
             raise InputError(f"metric={self.metric!r} must be 'euclidean' or 'cosine'")
         if not 50 <= int(self.n_iter) <= 5000:
             raise InputError(f"n_iter={self.n_iter!r} must be between 50 and 5000")
+        rate = self.learning_rate
+        if rate != "auto" and not (isinstance(rate, (int, float)) and 1 <= rate <= 100_000):
+            raise InputError(f"learning_rate={rate!r} must be 'auto' (n/12) or a number from 1 to 100000")
         early, every = 250, 25
         total = early + int(self.n_iter)
         state = {"done": 0}
@@ -118,6 +123,7 @@ class TSNE(BaseEstimator):
             perplexity=self.perplexity,
             metric=self.metric,
             n_iter=int(self.n_iter),
+            learning_rate=rate if rate == "auto" else float(rate),
             early_exaggeration_iter=early,
             negative_gradient_method="fft" if self.n_components <= 2 else "bh",
             random_state=self.random_state,

@@ -1,0 +1,77 @@
+"""Side panels of the Explore page: the nearest neighbours of a point, thumbnails, and how far to trust the map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import EmbedLabError
+from core.viz.images import png_data_uri
+from dashboard import cached, state
+
+MAX_K = 100
+MAX_THUMBS = 48
+
+
+def neighbor_controls(n: int) -> tuple[int, str]:
+    top = int(min(MAX_K, n - 1))
+    state.check_url_number(state.K, 1, top, "the number of neighbours k", integer=True)
+    k = int(st.slider("Neighbours (k)", 1, top, min(10, top), key=state.K, bind="query-params"))
+    state.check_url_choice(state.NEIGHBOR_METRIC, ["cosine", "euclidean"], "the neighbour metric")
+    metric = st.radio("Distance in the original space", ["cosine", "euclidean"], horizontal=True,
+                      key=state.NEIGHBOR_METRIC, bind="query-params")
+    return k, metric
+
+
+def neighbors(name: str, rows_code: str, row: int, k: int, metric: str):
+    """Indices and distances of ``row``'s k nearest rows in the original space; None on bad input."""
+    try:
+        return cached.neighbors(name, rows_code, metric, row, k)
+    except EmbedLabError as exc:
+        st.error(str(exc))
+        return None
+
+
+def neighbor_table(data, coords: np.ndarray, row: int, idx: np.ndarray, dist: np.ndarray, metric: str) -> None:
+    """The neighbour list: rank, label, distance, whether it is also near in the map, thumbnail."""
+    k = len(idx)
+    d2 = np.linalg.norm(coords - coords[row], axis=1)
+    d2[row] = np.inf
+    near_in_map = set(np.argpartition(d2, k - 1)[:k].tolist()) if k < len(d2) else set(range(len(d2)))
+    kept = [int(i) in near_in_map for i in idx]
+    frame = pd.DataFrame({
+        "rank": np.arange(1, k + 1), "label": data.labels[idx].astype(str), "id": data.ids[idx].astype(str),
+        f"{metric} distance": np.round(dist.astype(float), 4), "near in map": kept,
+    })
+    config = {"near in map": st.column_config.CheckboxColumn(
+        help=f"Also among the point's {k} nearest in the projection: unticked ones landed elsewhere.")}
+    if data.images is not None:
+        frame.insert(1, "image", [png_data_uri(data.images[i], 48) for i in idx])
+        config["image"] = st.column_config.ImageColumn("image", width="small")
+    st.markdown(f"**{data.labels[row]}** (id {data.ids[row]}): its {k} nearest in the original "
+                f"{data.dim}-D space; **{sum(kept)} of {k}** are also among its {k} nearest in the map.")
+    if data.images is not None:
+        st.image(data.images[row], width=96, caption="selected point", clamp=True)
+    st.dataframe(frame, hide_index=True, column_config=config, height=min(36 * (k + 1) + 4, 420), width="stretch")
+
+
+def thumbnails(data, rows: np.ndarray, title: str) -> None:
+    """A grid of the rows' pictures (image datasets)."""
+    if data.images is None or len(rows) == 0:
+        return
+    shown = rows[:MAX_THUMBS]
+    st.markdown(f"**{title}**" + (f" (first {MAX_THUMBS} of {len(rows):,})" if len(rows) > MAX_THUMBS else ""))
+    st.image([data.images[i] for i in shown], width=56, caption=[str(data.labels[i]) for i in shown], clamp=True)
+
+
+def trust(q, n: int) -> None:
+    """Trustworthiness and k-NN recall of the current map, with what they mean."""
+    a, b = st.columns(2)
+    a.metric("Trustworthiness", f"{q.trustworthiness:.3f}", help="1 = no point looks close in the map that is far "
+             "in the original space (Venna & Kaski 2001).")
+    b.metric(f"k-NN recall (k={q.k})", f"{q.knn_recall:.3f}", help=f"Share of each point's {q.k} original "
+             "neighbours that stay among its nearest in the map.")
+    if q.sampled:
+        st.caption(f"Estimated on a fixed random sample of {q.sampled:,} of the {n:,} points.")
+    st.caption("Colour by “(k-NN recall)” to see where the map tears neighbourhoods apart.")
