@@ -75,7 +75,7 @@ class ColorSpec:
     note: str = ""
 
     def point_colors(self) -> np.ndarray:
-        """One hex colour per point (for static images); NaN values and "none" get grey."""
+        """One hex colour per point (for static images), as on the page: NaN values grey, "none" blue."""
         if self.kind == "categorical":
             return np.asarray(self.palette, dtype=object)[self.codes]
         if self.kind == "continuous":
@@ -89,12 +89,27 @@ class ColorSpec:
             out = np.array([to_hex(c) for c in cmap(np.nan_to_num(t, nan=0.0))], dtype=object)
             out[~np.isfinite(v)] = OTHER_COLOR
             return out
-        return np.full(len(self.codes) if self.codes is not None else 0, "#1f77b4", dtype=object)
+        return np.full(len(self.codes) if self.codes is not None else 0, "#0072B2", dtype=object)
+
+
+def scale_colors(scale: str, n: int = 256) -> list[str]:
+    """The hex colours of a continuous scale (for rasters and static images, matching Plotly's)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    if scale.lower() not in CONTINUOUS_SCALES:
+        raise InputError(f"scale={scale!r} is not known; choose one of {', '.join(CONTINUOUS_SCALES)}")
+    return [to_hex(c) for c in colormaps[scale.lower()](np.linspace(0, 1, n))]
 
 
 def color_columns(meta: pd.DataFrame) -> list[str]:
     """Columns a user may colour by: every metadata column but the unique id."""
     return [c for c in meta.columns if c != "id"]
+
+
+def default_color(meta: pd.DataFrame) -> str:
+    """Colour by label when labels are classes (few values); else no colour (e.g. one word per row)."""
+    return "label" if meta["label"].nunique() <= MAX_CATEGORIES else NONE
 
 
 def color_spec(meta: pd.DataFrame, column: str, recall: np.ndarray | None = None,
@@ -116,7 +131,8 @@ def color_spec(meta: pd.DataFrame, column: str, recall: np.ndarray | None = None
     if column not in meta.columns:
         raise InputError(f"there is no column {column!r}; colour by one of: {', '.join(color_columns(meta))}")
     col = meta[column]
-    numeric = pd.to_numeric(col, errors="coerce") if col.dtype == object else col
+    # pandas 3 reads text as the "str" dtype, not object: test for text, or numbers in text stay categories
+    numeric = pd.to_numeric(col, errors="coerce") if pd.api.types.is_string_dtype(col.dtype) else col
     if pd.api.types.is_numeric_dtype(numeric) and not pd.api.types.is_bool_dtype(numeric):
         if numeric.notna().mean() >= 0.9 and numeric.nunique() > CONTINUOUS_ABOVE:
             return ColorSpec("continuous", column, values=numeric.to_numpy(dtype=np.float32, na_value=np.nan),
@@ -186,7 +202,8 @@ def encode_rows(rows, n: int) -> str:
 def decode_rows(code: str, n: int) -> np.ndarray:
     """The rows :func:`encode_rows` encoded; a code for another dataset or a mangled one is refused."""
     head, _, body = str(code).partition(".")
-    if not head.isdigit() or not body:
+    # ascii: int() refuses "²" although it is a digit; 19 digits: int64, and int() refuses over 4,300
+    if not (head.isascii() and head.isdigit()) or len(head) > 19 or not body:
         raise InputError("the selection in this link is not readable (it may have been cut or edited)")
     if int(head) != n:
         raise InputError(f"the selection in this link was made on a dataset of {int(head):,} rows, "

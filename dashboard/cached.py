@@ -134,3 +134,20 @@ def search(name: str, rows_code: str, query: str, column: str, regex: bool):
 @st.cache_data(max_entries=16, show_spinner=False)
 def color(name: str, rows_code: str, column: str, scale: str, recall=None):
     return explore.color_spec(view_data(name, rows_code).meta, column, recall=recall, scale=scale)
+
+
+@st.cache_data(max_entries=16, show_spinner="Rasterising…")
+def raster(name: str, rows_code: str, method: str, params: tuple, column: str, scale: str, zoom: tuple | None,
+           width: int, height: int, recall=None):
+    """The datashader image of a big 2-D projection, coloured like the scatter, for the box ``zoom`` (or all)."""
+    from core.viz import raster as rst
+
+    coords = projected(name, rows_code, method, 2, params)["coords"]
+    spec = color(name, rows_code, column, scale, recall)
+    x_range, y_range = (zoom[:2], zoom[2:]) if zoom else rst.view_ranges(coords)
+    kw = {}
+    if spec.kind == "categorical":
+        kw = {"categories": spec.codes, "palette": spec.palette}
+    elif spec.kind == "continuous":
+        kw = {"values": spec.values, "cmap": explore.scale_colors(spec.colorscale)}
+    return rst.rasterize(coords, x_range, y_range, width=width, height=height, **kw)

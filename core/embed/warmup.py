@@ -78,8 +78,29 @@ def warmup(n: int = 5000, seed: int = 0) -> float:
         return time.perf_counter() - start
 
 
+def warmup_raster(seed: int = 0) -> float:
+    """Compile datashader's kernels (counts, categories, values) on a few points; returns the seconds.
+
+    datashader generates and compiles its code per process (none of it can be cached on disk), about
+    2 s, which would otherwise fall on the first person to open a big dataset.
+    """
+    from core.viz.raster import rasterize
+
+    start = time.perf_counter()
+    xy = np.random.default_rng(seed).normal(size=(64, 2)).astype(np.float32)
+    rasterize(xy, width=32, height=32)
+    rasterize(xy, width=32, height=32, categories=np.arange(64) % 3, palette=["#000000", "#555555", "#AAAAAA"])
+    rasterize(xy, width=32, height=32, values=xy[:, 0])
+    return time.perf_counter() - start
+
+
+def _warm_all() -> None:
+    warmup()
+    warmup_raster()
+
+
 def warmup_in_background() -> threading.Thread:
-    """Start :func:`warmup` in a daemon thread (the dashboard calls this once at start)."""
-    thread = threading.Thread(target=warmup, name="embedlab-umap-warmup", daemon=True)
+    """Start :func:`warmup` and :func:`warmup_raster` in a daemon thread (the dashboard does this once at start)."""
+    thread = threading.Thread(target=_warm_all, name="embedlab-warmup", daemon=True)
     thread.start()
     return thread

@@ -43,12 +43,20 @@ class Highlights:
 
 
 def _escape_all(texts) -> np.ndarray:
-    return np.array([html.escape(str(t)) for t in texts], dtype=object)
+    """HTML-escape every text; only those holding a special character pay for it (most labels hold none)."""
+    import pandas as pd
+
+    s = pd.Series(np.asarray(texts, dtype=object), dtype=object).astype(str)
+    special = s.str.contains(r"[&<>\"']", regex=True).to_numpy()
+    out = s.to_numpy(dtype=object)
+    if special.any():
+        out[special] = [html.escape(t) for t in out[special]]
+    return out
 
 
 def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarray | None = None,
                      highlights: Highlights | None = None, labels=None, size: float = 5.0, density: bool = False,
-                     title: str = "", height: int = 640, base_visible: bool = True):
+                     title: str = "", height: int = 640, base_visible: bool = True, ghost: bool = False):
     """The Explore scatter: ``Scattergl`` in 2-D, ``Scatter3d`` in 3-D.
 
     Parameters
@@ -61,7 +69,8 @@ def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarr
     labels : (n,) text drawn beside the highlighted points (or all, when few), or None
     size : marker size in pixels
     density : draw density contours of all drawn points under them (2-D)
-    base_visible : draw the coloured points (False when a raster stands in for them)
+    base_visible : draw the coloured points
+    ghost : draw them transparent, for hover and selection only (a raster beneath shows the colours)
     """
     import plotly.graph_objects as go
 
@@ -69,13 +78,13 @@ def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarr
     n, three_d = len(coords), coords.shape[1] == 3
     rows = np.arange(n, dtype=np.int32) if rows is None else np.asarray(rows, dtype=np.int32)
     hl = highlights or Highlights()
-    hover = _escape_all(hover) if len(hover) == n else np.full(n, "", dtype=object)
+    hover = np.asarray(hover, dtype=object) if len(hover) == n else np.full(n, "", dtype=object)
     dimmed = hl.active
     opacity = DIM_OPACITY if dimmed else 0.8
 
     def points(idx: np.ndarray, name: str, marker: dict, text=None, **kw):
         idx = np.asarray(idx, dtype=np.int32)
-        common = dict(mode="markers", name=name, customdata=idx, text=hover[idx] if text is None else text,
+        common = dict(mode="markers", name=name, customdata=idx, text=_escape_all(hover[idx]) if text is None else text,
                       hovertemplate="%{text}<extra></extra>", marker=marker, **kw)
         if three_d:
             m = dict(marker)
@@ -90,7 +99,9 @@ def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarr
             x=coords[rows, 0], y=coords[rows, 1], ncontours=12, colorscale="Greys", showscale=False,
             contours=dict(coloring="fill"), opacity=0.35, hoverinfo="skip", name="density", showlegend=False,
         ))
-    if base_visible:
+    if base_visible and ghost:
+        fig.add_trace(points(rows, "points", dict(size=size + 2, color="rgba(0,0,0,0)"), showlegend=False))
+    elif base_visible:
         for trace in _base_traces(points, color, rows, size, opacity):
             fig.add_trace(trace)
     colors = _colors_of(color)

@@ -9,7 +9,10 @@ import streamlit as st
 from core import explore
 from dashboard import state
 
-METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+# Options of URL-bound widgets are the words shown (a bound widget writes its formatted option into the link).
+METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
+METHOD_NAMES = {v: k for k, v in METHODS.items()}
+DIMENSIONS = {"2-D": 2, "3-D": 3}
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,12 @@ class Look:
 
 def projection(n: int, dim: int) -> tuple[str, int, tuple]:
     """Method, 2-D / 3-D and the method's parameters, as a sorted tuple (hashable, a cache key)."""
-    state.check_url_choice(state.METHOD, list(METHOD_NAMES), "the projection method")
-    method = st.segmented_control("Projection", list(METHOD_NAMES), format_func=METHOD_NAMES.get, default="pca",
-                                  key=state.METHOD, bind="query-params", required=True)
-    state.check_url_choice(state.DIMS, ["2", "3"], "the number of dimensions")
-    dims = int(st.segmented_control("Dimensions", ["2", "3"], format_func=lambda d: f"{d}-D", default="2",
-                                    key=state.DIMS, bind="query-params", required=True))
+    state.check_url_choice(state.METHOD, list(METHODS), "the projection method")
+    method = METHODS[st.segmented_control("Projection", list(METHODS), default="PCA", key=state.METHOD,
+                                          bind="query-params", required=True)]
+    state.check_url_choice(state.DIMS, list(DIMENSIONS), "the number of dimensions")
+    dims = DIMENSIONS[st.segmented_control("Dimensions", list(DIMENSIONS), default="2-D", key=state.DIMS,
+                                           bind="query-params", required=True)]
     params: dict = {}
     if method == "pca":
         top = min(n, dim, 50)

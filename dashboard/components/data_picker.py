@@ -22,11 +22,10 @@ def pick_dataset(default: str = "digits") -> str:
     state.check_url_choice(state.DATASET, names, "the dataset")
     name = st.selectbox(
         "Dataset", names, index=names.index(default), key=state.DATASET, bind="query-params",
-        format_func=lambda n: f"{n} · {info[n]['n']:,} × {info[n]['dim']}"
-        + (" (upload)" if info[n]["source"] == "workspace" else ""),
         help="Built-in data, or your own uploads (kept in the workspace across restarts).",
-    )
-    st.caption(info[name]["description"])
+    )  # no format_func: a bound widget writes the formatted option into the link
+    kind = "upload" if info[name]["source"] == "workspace" else "built-in"
+    st.caption(f"{info[name]['n']:,} × {info[name]['dim']} ({kind}) · {info[name]['description']}")
     with st.expander("Upload your own embeddings", icon=":material/upload:"):
         _upload_form()
     return name

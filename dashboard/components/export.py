@@ -1,5 +1,7 @@
 """Download buttons: rows (coordinates + metadata) as CSV or Parquet, the figure as HTML or PNG.
 
+``make_fig`` builds the figure to save (a callable, so nothing is built until a button is pressed).
+
 Every file is built only when its button is pressed (lazy ``data`` callables).
 """
 
@@ -11,7 +13,7 @@ import streamlit as st
 from core import explore
 
 
-def downloads(data, coords: np.ndarray, fig, color, selected: np.ndarray, highlight: np.ndarray, dim_mask,
+def downloads(data, coords: np.ndarray, make_fig, color, selected: np.ndarray, highlight: np.ndarray, dim_mask,
               stem: str, size: float) -> None:
     rows_sets = [("all", None, f"all {data.n:,} rows")]
     if len(selected):
@@ -24,7 +26,7 @@ def downloads(data, coords: np.ndarray, fig, color, selected: np.ndarray, highli
                     explore.export_frame(coords, data.meta, r), f),
                 file_name=f"{stem}-{which}.{fmt}", mime=explore.EXPORT_FORMATS[fmt], on_click="ignore",
                 icon=":material/table:", key=f"dl_{fmt}_{which}", width="stretch")
-    cols[2].download_button("Figure as HTML", data=lambda: explore.figure_html(fig), file_name=f"{stem}.html",
+    cols[2].download_button("Figure as HTML", data=lambda: explore.figure_html(make_fig()), file_name=f"{stem}.html",
                             mime="text/html", on_click="ignore", icon=":material/code:", key="dl_html",
                             width="stretch")
     if coords.shape[1] == 2:

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.errors import EmbedLabError
 from core.viz.images import png_data_uri
 from dashboard import cached, state
 
 MAX_K = 100
 MAX_THUMBS = 48
+AUTO_TRUST = 10_000  # score trust without asking up to this many points (a few seconds)
 
 
 def neighbor_controls(n: int) -> tuple[int, str]:
@@ -24,13 +24,30 @@ def neighbor_controls(n: int) -> tuple[int, str]:
     return k, metric
 
 
-def neighbors(name: str, rows_code: str, row: int, k: int, metric: str):
-    """Indices and distances of ``row``'s k nearest rows in the original space; None on bad input."""
-    try:
-        return cached.neighbors(name, rows_code, metric, row, k)
-    except EmbedLabError as exc:
-        st.error(str(exc))
-        return None
+def quality_if_wanted(name: str, iso: str, method: str, dims: int, params: tuple, n: int, needed: bool):
+    """Trustworthiness and recall: scored at once for small data or when the colour needs it, else on request."""
+    wanted = needed or n <= AUTO_TRUST or st.toggle("Score how far to trust this map", key=state.TRUST,
+                                                    bind="query-params", help="Compares every point's neighbours "
+                                                    "in the map and in the original space (a sample above 50k).")
+    return cached.quality(name, iso, method, dims, params) if wanted else None
+
+
+def side(data, coords: np.ndarray, hl, found, metric: str, q, evr, axes) -> None:
+    """The right-hand column: trust, the clicked point's neighbours, thumbnails, explained variance (PCA)."""
+    if q is not None:
+        trust(q, data.n)
+    if hl.focus is not None and found:
+        neighbor_table(data, coords, hl.focus, *found, metric)
+    elif hl.focus is None:
+        st.caption("Click a point to list its nearest neighbours in the original space.")
+    if len(hl.selected):
+        thumbnails(data, hl.selected, "Selected")
+    elif hl.matches is not None:
+        thumbnails(data, np.flatnonzero(hl.matches), "Matches")
+    if evr is not None and axes:
+        from core.viz import variance_figure
+
+        st.plotly_chart(variance_figure(evr, axes), key="explore_variance")
 
 
 def neighbor_table(data, coords: np.ndarray, row: int, idx: np.ndarray, dist: np.ndarray, metric: str) -> None:
