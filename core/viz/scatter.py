@@ -89,6 +89,8 @@ def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarr
         if three_d:
             m = dict(marker)
             m["size"] = max(1.5, float(m.get("size", size)) * 0.6)
+            if m.get("symbol") == "star":  # Scatter3d has no star and refuses it
+                m["symbol"] = "diamond"
             common["marker"] = m
             return go.Scatter3d(x=coords[idx, 0], y=coords[idx, 1], z=coords[idx, 2], **common)
         return go.Scattergl(x=coords[idx, 0], y=coords[idx, 1], **common)
@@ -126,9 +128,11 @@ def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarr
     fig.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         legend=dict(itemsizing="constant", orientation="v"), template="plotly_white",
-        dragmode="orbit" if three_d else "lasso", uirevision="keep",
+        uirevision="keep",
     )
-    if not three_d:
+    if three_d:
+        fig.update_layout(dragmode="orbit")
+    else:  # dragmode left to Streamlit: "pan", where a click selects a point; lasso and box are in the toolbar
         fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
         fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False, scaleanchor="x", scaleratio=1)
     return fig

@@ -19,7 +19,7 @@ result = projector.compute(name, iso, method, dims, params)
 if result is None:
     st.stop()
 coords = result["coords"]
-left, right = st.columns([3, 1.25])
+left, right = st.columns([3, 1.5])
 with right:
     k, metric = panels.neighbor_controls(data.n)
     q = panels.quality_if_wanted(name, iso, method, dims, params, data.n, look.color == explore.RECALL)
@@ -39,7 +39,8 @@ with left:
     else:
         projector.draw(name, iso, data, method, params, coords, color, look, hl, title)
         took = "cached" if result["cached"] else f"computed in {result['seconds']:.1f} s"
-        st.caption(f"{data.n:,} points · {took} · click a point for its neighbours, lasso a region to select it.")
+        st.caption(f"{data.n:,} points · {took} · click a point for its neighbours; pick the lasso or box "
+                   "in the chart's toolbar to select a region.")
     projector.selection_actions(name, iso, hl)
 with right:
     panels.side(data, coords, hl, found, metric, q, result["evr"], dict(params).get("axes"))

@@ -59,9 +59,12 @@ def neighbor_table(data, coords: np.ndarray, row: int, idx: np.ndarray, dist: np
     kept = [int(i) in near_in_map for i in idx]
     frame = pd.DataFrame({
         "rank": np.arange(1, k + 1), "label": data.labels[idx].astype(str), "id": data.ids[idx].astype(str),
-        f"{metric} distance": np.round(dist.astype(float), 4), "near in map": kept,
+        "distance": np.round(dist.astype(float), 4), "near in map": kept,
     })
-    config = {"near in map": st.column_config.CheckboxColumn(
+    if (frame["id"] == frame["label"]).all():  # words: the id is the label
+        frame = frame.drop(columns="id")
+    config = {"distance": st.column_config.NumberColumn(f"{metric} dist.", format="%.4f"),
+              "near in map": st.column_config.CheckboxColumn(
         help=f"Also among the point's {k} nearest in the projection: unticked ones landed elsewhere.")}
     if data.images is not None:
         frame.insert(1, "image", [png_data_uri(data.images[i], 48) for i in idx])

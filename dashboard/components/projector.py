@@ -147,9 +147,10 @@ def draw(name: str, iso: str, data, method: str, params: tuple, coords: np.ndarr
     fig = projector_figure(coords, color, hover, rows=overlay, highlights=hl, size=look.size, labels=labels,
                            title=title, ghost=True)
     rst.add_raster(fig, image)
-    fig.update_layout(dragmode="select", uirevision=str(zoom))
+    fig.update_layout(uirevision=str(zoom))
     st.caption(f"{image.n_in_view:,} points drawn as an image (datashader); {len(overlay):,} sampled points "
-               "answer hover and lasso. Drag a box to zoom in; switch to the lasso in the toolbar to select.")
+               "answer hover, clicks and lasso. Pick the box tool in the chart's toolbar and drag to zoom in "
+               "(the image is redrawn for the region).")
     chart(fig, state.SCATTER, data.ids, three_d=False, zoomable=True)
     if zoom and st.button("Zoom out to the whole map", icon=":material/zoom_out_map:"):
         state.set_url(state.ZOOM, None)
