@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import warnings
 import zlib
 from dataclasses import dataclass, field
 
@@ -181,7 +182,9 @@ def search(meta: pd.DataFrame, query: str, column: str = "label", regex: bool = 
     mask = np.zeros(len(meta), dtype=bool)
     for c in cols:
         values = meta[c].astype(str)
-        mask |= values.str.contains(query, case=False, regex=regex, na=False).to_numpy()
+        with warnings.catch_warnings():  # "pattern has match groups": harmless, contains() ignores them
+            warnings.simplefilter("ignore", UserWarning)
+            mask |= values.str.contains(query, case=False, regex=regex, na=False).to_numpy()
     return mask
 
 
@@ -228,6 +231,7 @@ def export_frame(coords: np.ndarray, meta: pd.DataFrame, rows=None) -> pd.DataFr
     rows = np.arange(len(meta)) if rows is None else np.asarray(rows, dtype=np.int64)
     axes = ["x", "y", "z"][: coords.shape[1]]
     out = meta.iloc[rows].reset_index(drop=True).copy()
+    out = out.rename(columns={a: f"meta_{a}" for a in axes if a in out.columns})  # keep both, never clash
     for i, a in enumerate(axes):
         out.insert(i, a, coords[rows, i].astype(np.float32))
     return out

@@ -57,6 +57,28 @@ def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = 
         del st.query_params[key]
 
 
+def clamp(key: str, lo: float, hi: float) -> None:
+    """Pull a number widget's remembered value into [lo, hi] before it is drawn (its range follows the data)."""
+    value = st.session_state.get(key)
+    if isinstance(value, (int, float)) and not lo <= value <= hi:
+        st.session_state[key] = type(value)(min(max(value, lo), hi))
+
+
+def check_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> None:
+    """:func:`check_url_number` and :func:`clamp` together: what every bounded number widget needs first."""
+    check_url_number(key, lo, hi, what, integer)
+    clamp(key, lo, hi)
+
+
+VIEW_KEYS = (POINT, SELECTION, ISOLATE, ZOOM)  # unbound state that belongs to one dataset
+
+
+def reset_view() -> None:
+    """Forget the selection, isolation and zoom (they name rows of the previous dataset)."""
+    for key in VIEW_KEYS:
+        set_url(key, None)
+
+
 def url_value(key: str, default: str = "") -> str:
     """A URL parameter that is not bound to a widget (selection, zoom)."""
     return st.query_params.get(key, default)

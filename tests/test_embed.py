@@ -208,8 +208,8 @@ def test_umap_through_project_is_cached(home, digits300, umap_runs):
     ("tsne", 4, {}, r"n_components=4 must be 2 or 3"),
     ("umap", 1, {}, r"n_components=1 must be 2 or 3"),
     ("mds", 2, {}, r"method='mds' is not known; choose one of pca, tsne, umap"),
-    ("tsne", 2, {"learning_rate": 10},
-     r"tsne has no parameter learning_rate; it takes metric, n_iter, n_jobs, perplexity"),
+    ("tsne", 2, {"early_exaggeration": 10},
+     r"tsne has no parameter early_exaggeration; it takes learning_rate, metric, n_iter, n_jobs, perplexity"),
     ("umap", 2, {"perplexity": 5}, r"umap has no parameter perplexity; it takes metric, min_dist, n_neighbors"),
     ("pca", 2, {"whiten": True}, r"pca has no parameter whiten; it takes axes"),
 ])

@@ -7,6 +7,7 @@ through ``random_state``. ``progress`` is an optional callable taking a fraction
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable
 
@@ -107,7 +108,8 @@ class TSNE(BaseEstimator):
         if not 50 <= int(self.n_iter) <= 5000:
             raise InputError(f"n_iter={self.n_iter!r} must be between 50 and 5000")
         rate = self.learning_rate
-        if rate != "auto" and not (isinstance(rate, (int, float)) and 1 <= rate <= 100_000):
+        numeric = isinstance(rate, numbers.Real) and not isinstance(rate, bool)
+        if rate != "auto" and not (numeric and 1 <= rate <= 100_000):
             raise InputError(f"learning_rate={rate!r} must be 'auto' (n/12) or a number from 1 to 100000")
         early, every = 250, 25
         total = early + int(self.n_iter)

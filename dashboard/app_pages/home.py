@@ -15,6 +15,10 @@ st.markdown(
 st.subheader("Pages")
 st.markdown(
     "- **Home** (this page): the datasets that ship with EmbedLab and a first look at any of them.\n"
+    "- **Explore**: a projector for any embedding, built-in or uploaded: PCA, t-SNE or UMAP in 2-D or 3-D, "
+    "colour and search by metadata, click a point for its true nearest neighbours, see how far to trust the "
+    "map, compare methods side by side, all 400k GloVe words as a zoomable image, and export. The link "
+    "holds the whole view.\n"
     "- From the command line, `embedlab project` and `embedlab neighbors` run the same projections, "
     "quality metrics and nearest-neighbour search on built-in data or your own files (see the README)."
 )

@@ -44,7 +44,7 @@ def projection(n: int, dim: int) -> tuple[str, int, tuple]:
         cols = st.columns(dims)
         axes = []
         for i, (key, col) in enumerate(zip(keys, cols, strict=True)):
-            state.check_url_number(key, 1, top, f"principal component {'xyz'[i]}", integer=True)
+            state.check_number(key, 1, top, f"principal component {'xyz'[i]}", integer=True)
             with col:
                 axes.append(st.number_input(f"PC on {'xyz'[i]}", 1, top, i + 1, key=key, bind="query-params"))
         if len(set(axes)) < len(axes):
@@ -52,24 +52,24 @@ def projection(n: int, dim: int) -> tuple[str, int, tuple]:
         params["axes"] = tuple(int(a) for a in axes)
     elif method == "tsne":
         top = max(2, int(min(100, (n - 1) / 3)))
-        state.check_url_number(state.PERPLEXITY, 2, top, "the perplexity")
+        state.check_number(state.PERPLEXITY, 2, top, "the perplexity")
         params["perplexity"] = float(st.slider("Perplexity", 2, top, min(30, top), key=state.PERPLEXITY,
                                                bind="query-params", help="About how many neighbours each point "
                                                "tries to keep close; small values show local, large global structure."))
-        state.check_url_number(state.LEARNING_RATE, 0, 100_000, "the learning rate")
+        state.check_number(state.LEARNING_RATE, 0, 100_000, "the learning rate")
         rate = st.number_input("Learning rate (0 = auto, n/12)", 0, 100_000, 0, step=50, key=state.LEARNING_RATE,
                                bind="query-params")
         params["learning_rate"] = "auto" if rate == 0 else float(rate)
-        state.check_url_number(state.ITERATIONS, 250, 2000, "the number of iterations", integer=True)
+        state.check_number(state.ITERATIONS, 250, 2000, "the number of iterations", integer=True)
         params["n_iter"] = int(st.slider("Iterations", 250, 2000, 500, step=50, key=state.ITERATIONS,
                                          bind="query-params"))
     else:
         top = max(2, min(200, n - 1))
-        state.check_url_number(state.N_NEIGHBORS, 2, top, "n_neighbors", integer=True)
+        state.check_number(state.N_NEIGHBORS, 2, top, "n_neighbors", integer=True)
         params["n_neighbors"] = int(st.slider("n_neighbors", 2, top, min(15, top), key=state.N_NEIGHBORS,
                                               bind="query-params", help="Size of the neighbourhood UMAP "
                                               "keeps: small values show local, large global structure."))
-        state.check_url_number(state.MIN_DIST, 0.0, 1.0, "min_dist")
+        state.check_number(state.MIN_DIST, 0.0, 1.0, "min_dist")
         params["min_dist"] = float(st.slider("min_dist", 0.0, 1.0, 0.1, step=0.05, key=state.MIN_DIST,
                                              bind="query-params", help="How tightly points may pack together."))
         state.check_url_choice(state.UMAP_METRIC, ["euclidean", "cosine"], "the UMAP metric")
@@ -92,7 +92,7 @@ def look(meta_columns: list[str], default_color: str) -> Look:
     state.check_url_choice(state.LABEL, labels, "the label column")
     label = st.selectbox("Label points by", labels, key=state.LABEL, bind="query-params",
                          help="Text beside the highlighted points (all points when there are few).")
-    state.check_url_number(state.SIZE, 1, 20, "the point size")
+    state.check_number(state.SIZE, 1, 20, "the point size")
     size = float(st.slider("Point size", 1, 20, 5, key=state.SIZE, bind="query-params"))
     density = st.toggle("Density contours", key=state.DENSITY, bind="query-params",
                         help="Shade where points pile up, so dense regions stand out (2-D).")

@@ -19,10 +19,11 @@ def pick_dataset(default: str = "digits") -> str:
     info = {r["name"]: r for r in rows}
     if _PENDING in st.session_state:
         st.session_state[state.DATASET] = st.session_state.pop(_PENDING)
+        state.reset_view()
     state.check_url_choice(state.DATASET, names, "the dataset")
     name = st.selectbox(
         "Dataset", names, index=names.index(default), key=state.DATASET, bind="query-params",
-        help="Built-in data, or your own uploads (kept in the workspace across restarts).",
+        help="Built-in data, or your own uploads (kept in the workspace across restarts).", on_change=state.reset_view,
     )  # no format_func: a bound widget writes the formatted option into the link
     kind = "upload" if info[name]["source"] == "workspace" else "built-in"
     st.caption(f"{info[name]['n']:,} × {info[name]['dim']} ({kind}) · {info[name]['description']}")

@@ -16,7 +16,7 @@ AUTO_TRUST = 10_000  # score trust without asking up to this many points (a few 
 
 def neighbor_controls(n: int) -> tuple[int, str]:
     top = int(min(MAX_K, n - 1))
-    state.check_url_number(state.K, 1, top, "the number of neighbours k", integer=True)
+    state.check_number(state.K, 1, top, "the number of neighbours k", integer=True)
     k = int(st.slider("Neighbours (k)", 1, top, min(10, top), key=state.K, bind="query-params"))
     state.check_url_choice(state.NEIGHBOR_METRIC, ["cosine", "euclidean"], "the neighbour metric")
     metric = st.radio("Distance in the original space", ["cosine", "euclidean"], horizontal=True,
