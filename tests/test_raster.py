@@ -223,3 +223,24 @@ def test_sample_rows_is_fixed_and_keeps_the_must_rows():
     np.testing.assert_array_equal(sample_rows(7, limit=500), np.arange(7))
     with pytest.raises(InputError, match="outside 0..99"):
         sample_rows(100, must=np.array([100]))
+
+
+def test_datashader_survives_umap_importing_in_another_thread():
+    """umap's import patches numba for a moment; datashader imported meanwhile used to fail for good
+    ("cannot cache function 'append'"). A fresh process, as at server start: warm-up thread + a visitor."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, numpy as np\n"
+        "from core.embed.warmup import umap_module, warmup_raster\n"
+        "from core.viz.raster import rasterize\n"
+        "t = threading.Thread(target=umap_module); t.start()\n"
+        "warmup_raster(); t.join()\n"
+        "import numba; assert numba.jit.__module__ == 'numba.core.decorators', numba.jit.__module__\n"
+        "print(rasterize(np.random.default_rng(0).random((500, 2)).astype('float32')).n_in_view)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "500"

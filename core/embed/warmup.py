@@ -23,7 +23,10 @@ import numpy as np
 
 from core.paths import numba_cache_dir
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # one warm-up at a time
+# numba is patched for the length of umap's import; nothing else may import numba code meanwhile
+# (datashader's generated functions cannot be cached and would fail under the patch)
+NUMBA_IMPORT_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
@@ -55,26 +58,35 @@ def _numba_cache_by_default():
 
 
 def umap_module():
-    """``import umap`` with numba's disk cache in place."""
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
-        if "numba" in sys.modules:  # numba reads its settings at import: make it read them again
-            sys.modules["numba"].core.config.reload_config()
-    with warnings.catch_warnings(), _numba_cache_by_default():
-        warnings.simplefilter("ignore")
-        import umap
+    """``import umap`` with numba's disk cache in place (thread-safe: the patch never outlives the import)."""
+    if "umap" in sys.modules:
+        return sys.modules["umap"]
+    with NUMBA_IMPORT_LOCK:
+        if "umap" in sys.modules:
+            return sys.modules["umap"]
+        if "NUMBA_CACHE_DIR" not in os.environ:
+            os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
+            if "numba" in sys.modules:  # numba reads its settings at import: make it read them again
+                sys.modules["numba"].core.config.reload_config()
+        with warnings.catch_warnings(), _numba_cache_by_default():
+            warnings.simplefilter("ignore")
+            import umap
     return umap
 
 
-def warmup(n: int = 5000, seed: int = 0) -> float:
-    """One seeded UMAP fit on random data shaped like real data; returns the seconds it took."""
+def warmup(n: int = 5000, seed: int = 0, dims: tuple[int, ...] = (2, 3)) -> float:
+    """Seeded UMAP fits on random data shaped like real data; returns the seconds they took.
+
+    ``make`` runs the full one (compiles everything into the disk cache); the dashboard a small one at
+    start, which only loads the cached code into the process and so stays off visitors' CPU.
+    """
     with _lock:
         start = time.perf_counter()
         from core.embed.projectors import UMAP
 
         x = np.random.default_rng(seed).normal(size=(n, 16)).astype(np.float32)
-        for dims in (2, 3):
-            UMAP(n_components=dims, random_state=seed).fit(x)
+        for d in dims:
+            UMAP(n_components=d, random_state=seed).fit(x)
         return time.perf_counter() - start
 
 
@@ -95,7 +107,7 @@ def warmup_raster(seed: int = 0) -> float:
 
 
 def _warm_all() -> None:
-    warmup()
+    warmup(n=400, dims=(2,))
     warmup_raster()
 
 

@@ -23,6 +23,20 @@ import numpy as np
 
 from core.errors import InputError
 
+
+def _datashader():
+    """``import datashader``, never while umap's import has numba patched (see core.embed.warmup)."""
+    import sys
+
+    if "datashader" not in sys.modules:
+        from core.embed.warmup import NUMBA_IMPORT_LOCK
+
+        with NUMBA_IMPORT_LOCK:
+            import datashader  # noqa: F401
+            import datashader.transfer_functions  # noqa: F401
+    return sys.modules["datashader"]
+
+
 RASTER_ABOVE = 200_000  # datasets with more points than this are drawn as a raster
 HOWS = ("eq_hist", "log", "cbrt", "linear")
 MIN_SIDE, MAX_SIDE = 16, 4096
@@ -147,7 +161,7 @@ def aggregate(coords: np.ndarray, x_range: Sequence[float] | None = None, y_rang
         Dims ``("y", "x")`` (plus ``"c"`` for categories), y ascending: row 0 is the BOTTOM of the view,
         as datashader returns it. Counts are uint32, means float64 (NaN where no value).
     """
-    import datashader as ds
+    ds = _datashader()
 
     coords = _check_coords(coords)
     x_range, y_range = _resolve_ranges(coords, x_range, y_range)
@@ -197,7 +211,7 @@ def rasterize(coords: np.ndarray, x_range: Sequence[float] | None = None, y_rang
     -------
     Raster
     """
-    import datashader.transfer_functions as tf
+    tf = _datashader().transfer_functions
 
     coords = _check_coords(coords)
     x_range, y_range = _resolve_ranges(coords, x_range, y_range)
