@@ -58,13 +58,14 @@ def neighbor_table(data, coords: np.ndarray, row: int, idx: np.ndarray, dist: np
     near_in_map = set(np.argpartition(d2, k - 1)[:k].tolist()) if k < len(d2) else set(range(len(d2)))
     kept = [int(i) in near_in_map for i in idx]
     frame = pd.DataFrame({
-        "rank": np.arange(1, k + 1), "label": data.labels[idx].astype(str), "id": data.ids[idx].astype(str),
-        "distance": np.round(dist.astype(float), 4), "near in map": kept,
+        "rank": np.arange(1, k + 1), "label": data.labels[idx].astype(str),
+        "distance": np.round(dist.astype(float), 4), "in map": kept, "id": data.ids[idx].astype(str),
     })
     if (frame["id"] == frame["label"]).all():  # words: the id is the label
         frame = frame.drop(columns="id")
-    config = {"distance": st.column_config.NumberColumn(f"{metric} dist.", format="%.4f"),
-              "near in map": st.column_config.CheckboxColumn(
+    config = {"rank": st.column_config.NumberColumn("#", width=40),
+              "distance": st.column_config.NumberColumn(metric, format="%.4f"),
+              "in map": st.column_config.CheckboxColumn(
         help=f"Also among the point's {k} nearest in the projection: unticked ones landed elsewhere.")}
     if data.images is not None:
         frame.insert(1, "image", [png_data_uri(data.images[i], 48) for i in idx])
