@@ -151,3 +151,11 @@ def raster(name: str, rows_code: str, method: str, params: tuple, column: str, s
     elif spec.kind == "continuous":
         kw = {"values": spec.values, "cmap": explore.scale_colors(spec.colorscale)}
     return rst.rasterize(coords, x_range, y_range, width=width, height=height, **kw)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def sprite(name: str, rows_code: str):
+    """Every thumbnail of an image dataset in one PNG (see :func:`core.viz.images.sprite_sheet`)."""
+    from core.viz.images import sprite_sheet
+
+    return sprite_sheet(view_data(name, rows_code).images)

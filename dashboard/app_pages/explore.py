@@ -43,7 +43,8 @@ with left:
                    "in the chart's toolbar to select a region.")
     projector.selection_actions(name, iso, hl)
 with right:
-    panels.side(data, coords, hl, found, metric, q, result["evr"], dict(params).get("axes"))
+    panels.side(name, iso, data, coords, hl, found, metric, q, result["evr"], dict(params).get("axes"),
+                state.SCATTER if view == "Map" else None)
 
 st.subheader("Export and share")
 st.caption("The page's link holds the whole view (dataset, method, parameters, colours, search, selection): "

@@ -32,8 +32,17 @@ def quality_if_wanted(name: str, iso: str, method: str, dims: int, params: tuple
     return cached.quality(name, iso, method, dims, params) if wanted else None
 
 
-def side(data, coords: np.ndarray, hl, found, metric: str, q, evr, axes) -> None:
-    """The right-hand column: trust, the clicked point's neighbours, thumbnails, explained variance (PCA)."""
+HOVER_THUMBS_UP_TO = 20_000  # image datasets up to this size send a sprite sheet for hover thumbnails
+
+
+def side(name: str, iso: str, data, coords: np.ndarray, hl, found, metric: str, q, evr, axes,
+         chart_key: str | None) -> None:
+    """The right-hand column: hover thumbnail, trust, the clicked point's neighbours, selection thumbnails,
+    explained variance (PCA)."""
+    if chart_key and data.images is not None and data.n <= HOVER_THUMBS_UP_TO:
+        from dashboard.components.hover_thumbnails import hover_thumbnails
+
+        hover_thumbnails(chart_key, cached.sprite(name, iso), data.n)
     if q is not None:
         trust(q, data.n)
     if hl.focus is not None and found:
