@@ -39,8 +39,9 @@ with left:
     else:
         projector.draw(name, iso, data, method, params, coords, color, look, hl, title)
         took = "cached" if result["cached"] else f"computed in {result['seconds']:.1f} s"
-        st.caption(f"{data.n:,} points · {took} · click a point for its neighbours; pick the lasso or box "
-                   "in the chart's toolbar to select a region.")
+        how = "drag to turn the view" if dims == 3 else ("click a point for its neighbours; pick the lasso or box "
+                                                         "in the chart's toolbar to select a region")
+        st.caption(f"{data.n:,} points · {took} · {how}.")
     projector.selection_actions(name, iso, hl)
 with right:
     panels.side(name, iso, data, coords, hl, found, metric, q, result["evr"], dict(params).get("axes"),

@@ -32,4 +32,5 @@ def compare(name: str, rows_code: str, data, method: str, params: tuple, color, 
             fig = projector_figure(result["coords"], color, hover, highlights=highlights, size=size,
                                    title=TITLES[m], height=420)
             fig.update_layout(showlegend=False)
+            fig.update_yaxes(scaleanchor=False)  # narrow panels: fill them rather than keep 1:1
             projector.chart(fig, f"compare_{m}", data.ids, three_d=False)
