@@ -25,12 +25,13 @@ import pandas as pd
 
 from core.errors import InputError
 
-# Colour-blind-safe qualitative palettes, smallest first: Okabe & Ito (2008) and Paul Tol's "muted".
+# Colour-blind-safe qualitative palettes, smallest first: Okabe & Ito (2008), and CARTO's "Safe" (built on
+# Paul Tol's muted colours; its trailing grey, meant for "other", is left out so no class fades into the page).
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
-TOL_MUTED = ["#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499",
-             "#DDDDDD"]
+SAFE = ["#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288", "#AA4499", "#44AA99", "#999933", "#882255", "#661100",
+        "#6699CC"]
 OTHER_COLOR = "#BBBBBB"
-MAX_SAFE = len(TOL_MUTED)  # more categories than this cannot all be told apart by colour-blind readers
+MAX_SAFE = len(SAFE)  # more categories than this cannot all be told apart by colour-blind readers
 MAX_CATEGORIES = 40  # beyond this: the most frequent ones, the rest pooled as "other"
 CONTINUOUS_ABOVE = 12  # a numeric column with more distinct values than this is coloured on a scale
 CONTINUOUS_SCALES = {"viridis": "Viridis", "cividis": "Cividis", "plasma": "Plasma"}  # all perceptually uniform
@@ -41,8 +42,8 @@ ANY_COLUMN = "(any column)"
 def _distinct_palette(k: int) -> list[str]:
     if k <= len(OKABE_ITO):
         return OKABE_ITO[:k]
-    if k <= len(TOL_MUTED):
-        return TOL_MUTED[:k]
+    if k <= len(SAFE):
+        return SAFE[:k]
     import colorcet  # glasbey: maximally distinct colours, for when no safe palette is long enough
 
     return list(colorcet.palette["glasbey_category10"][:k])

@@ -22,7 +22,7 @@ from core.explore import (
     OKABE_ITO,
     OTHER_COLOR,
     RECALL,
-    TOL_MUTED,
+    SAFE,
     color_spec,
     decode_rows,
     encode_rows,
@@ -110,7 +110,7 @@ def test_missing_values_are_a_category_of_their_own(meta):
     assert spec.categories[spec.codes[5]] == "(missing)"
 
 
-@pytest.mark.parametrize("k, palette", [(3, OKABE_ITO[:3]), (8, OKABE_ITO), (9, TOL_MUTED[:9]), (10, TOL_MUTED)])
+@pytest.mark.parametrize("k, palette", [(3, OKABE_ITO[:3]), (8, OKABE_ITO), (9, SAFE[:9]), (11, SAFE)])
 def test_palette_is_colour_blind_safe_while_it_can_be(k, palette):
     spec = color_spec(pd.DataFrame({"v": [f"c{i}" for i in range(k)] * 2}), "v")
     assert spec.palette == palette
@@ -118,11 +118,11 @@ def test_palette_is_colour_blind_safe_while_it_can_be(k, palette):
 
 
 def test_more_categories_than_safe_colours_use_distinct_glasbey_colours():
-    spec = color_spec(pd.DataFrame({"v": [f"c{i:02d}" for i in range(11)] * 3}), "v")
+    spec = color_spec(pd.DataFrame({"v": [f"c{i:02d}" for i in range(12)] * 3}), "v")
     assert not spec.safe
-    assert len(spec.palette) == 11 and len(set(spec.palette)) == 11
+    assert len(spec.palette) == 12 and len(set(spec.palette)) == 12
     assert all(HEX.fullmatch(c) for c in spec.palette)
-    assert spec.palette != TOL_MUTED[:11]
+    assert spec.palette[:11] != SAFE
 
 
 def test_beyond_max_categories_the_rarest_are_pooled_as_other():

@@ -16,6 +16,7 @@ from core.explore import NONE, OKABE_ITO, RECALL, color_spec
 from core.viz.images import png_data_uri, thumbnail
 from core.viz.scatter import (
     DIM_OPACITY,
+    LABEL_ALL_UP_TO,
     MAX_LABELS,
     Highlights,
     projection_figure,
@@ -222,8 +223,13 @@ def test_labels_are_capped_and_the_focus_and_neighbours_come_first():
     assert_maps_back(t, coords)
 
 
-def test_many_points_without_highlights_get_no_labels():
-    n = MAX_LABELS + 1
+def test_few_points_without_highlights_are_all_labelled_many_are_not():
+    few = LABEL_ALL_UP_TO
+    coords = np.random.default_rng(2).normal(size=(few, 2))
+    spec = color_spec(pd.DataFrame({"v": ["x"] * few}), "v")
+    t = trace(projector_figure(coords, spec, [""] * few, labels=[str(i) for i in range(few)]), "labels")
+    assert len(t.customdata) == few
+    n = LABEL_ALL_UP_TO + 1
     coords = np.random.default_rng(2).normal(size=(n, 2))
     spec = color_spec(pd.DataFrame({"v": ["x"] * n}), "v")
     t = trace(projector_figure(coords, spec, [""] * n, labels=[str(i) for i in range(n)]), "labels")
@@ -238,7 +244,7 @@ def test_three_dimensions_use_scatter3d(by_label):
     hl = Highlights(focus=2, neighbors=np.array([5, 1]))
     fig = projector_figure(coords, by_label, hover(), highlights=hl, labels=LABELS, density=True)
     assert {t.type for t in fig.data} == {"scatter3d"}
-    assert names(fig) == ["a", "b", "c", "2 nearest (original space)", "selected point", "labels"]
+    assert names(fig) == ["a", "b", "c", "labels", "2 nearest (original space)", "selected point"]
     assert trace(fig, "selected point").marker.symbol == "diamond"  # Scatter3d has no star
     for t in fig.data:
         assert_maps_back(t, coords.astype(np.float32))

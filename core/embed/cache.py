@@ -18,7 +18,7 @@ import numpy as np
 
 from core.paths import cache_dir
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: PCA keeps at least 10 components' explained variance
 
 
 def _canonical(value):

@@ -46,7 +46,7 @@ class PCA(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     embedding_ : (n, n_components) coordinates on the chosen axes
-    explained_variance_ratio_ : share of variance of every fitted component (1..max(axes))
+    explained_variance_ratio_ : share of variance of every fitted component (1..max(axes, 10))
     """
 
     def __init__(self, n_components: int = 2, axes: tuple[int, ...] | None = None, random_state: int | None = 0):
@@ -66,7 +66,8 @@ class PCA(TransformerMixin, BaseEstimator):
                 f"axes={axes} must name {self.n_components} components, each between 1 and "
                 f"min(n_samples, n_features)={limit}"
             )
-        self.pca_ = SkPCA(n_components=max(axes), random_state=self.random_state).fit(X)
+        # at least 10 components (when there are), so the variance chart shows what the axes leave out
+        self.pca_ = SkPCA(n_components=max(*axes, min(10, limit)), random_state=self.random_state).fit(X)
         self.explained_variance_ratio_ = self.pca_.explained_variance_ratio_
         self.axes_ = axes
         self.embedding_ = self.pca_.transform(X)[:, [a - 1 for a in axes]].astype(np.float32)

@@ -14,7 +14,8 @@ import numpy as np
 
 from core.explore import ColorSpec
 
-MAX_LABELS = 300  # text labels drawn at most (more is unreadable and slow)
+MAX_LABELS = 60  # labels of highlighted points drawn at most (more hide the points they name)
+LABEL_ALL_UP_TO = 300  # with nothing highlighted, every point is labelled up to this many
 DIM_OPACITY = 0.12
 
 
@@ -116,15 +117,15 @@ def projector_figure(coords: np.ndarray, color: ColorSpec, hover, rows: np.ndarr
         fig.add_trace(points(hl.selected, f"selection ({len(hl.selected):,})", dict(
             size=size + 2, color=colors[hl.selected] if colors is not None else "#0072B2", opacity=1.0,
             line=dict(width=1, color="#333333"))))
+    if labels is not None:
+        fig.add_trace(_label_trace(go, coords, labels, hl, rows, three_d))
     if len(hl.neighbors):
         fig.add_trace(points(hl.neighbors, f"{len(hl.neighbors)} nearest (original space)", dict(
-            size=size + 7, symbol="circle-open", color="#D55E00", line=dict(width=2.5), opacity=1.0),
+            size=size + 7, symbol="circle-open", color="#111111", line=dict(width=2.5), opacity=1.0),
             text=_escape_all(hl.neighbor_text) if len(hl.neighbor_text) == len(hl.neighbors) else None))
     if hl.focus is not None:
         fig.add_trace(points([hl.focus], "selected point", dict(
-            size=size + 12, symbol="star", color="#000000", line=dict(width=1, color="#FFFFFF"), opacity=1.0)))
-    if labels is not None:
-        fig.add_trace(_label_trace(go, coords, labels, hl, rows, three_d))
+            size=size + 16, symbol="star", color="#D55E00", line=dict(width=1.5, color="#000000"), opacity=1.0)))
     fig.update_layout(
         title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         legend=dict(itemsizing="constant", orientation="v"), template="plotly_white",
@@ -169,11 +170,11 @@ def _label_trace(go, coords, labels, hl: Highlights, rows, three_d: bool):
     if hl.matches is not None:
         picks.append(np.flatnonzero(hl.matches))
     picks.append(np.asarray(hl.selected, dtype=np.int64))
-    if not hl.active and len(rows) <= MAX_LABELS:
+    if not hl.active and len(rows) <= LABEL_ALL_UP_TO:
         picks.append(rows)
     chosen = np.concatenate([np.asarray(p, dtype=np.int64) for p in picks]) if picks else np.zeros(0, np.int64)
     _, first = np.unique(chosen, return_index=True)
-    chosen = chosen[np.sort(first)][:MAX_LABELS].astype(np.int32)
+    chosen = chosen[np.sort(first)][:MAX_LABELS if hl.active else LABEL_ALL_UP_TO].astype(np.int32)
     text = _escape_all(np.asarray(labels, dtype=object)[chosen])
     common = dict(mode="text", text=text, textposition="top center", customdata=chosen, hoverinfo="skip",
                   name="labels", showlegend=False, textfont=dict(size=11, color="#222222"))

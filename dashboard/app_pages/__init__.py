@@ -19,5 +19,5 @@ class PageSpec:
 PAGES = [
     PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
-             sample_query="ds=digits&m=UMAP&q=%5E3&rx=true&pt=5&k=12&lbl=label"),
+             sample_query="ds=iris&m=UMAP&q=setosa&pt=3&k=12&lbl=label"),
 ]

@@ -13,30 +13,32 @@ with st.sidebar:
     iso = projector.check_rows_code(name)
     data = cached.view_data(name, iso)
     method, dims, params = controls.projection(data.n, data.dim)
-    look = controls.look(explore.color_columns(data.meta), explore.default_color(data.meta))
+    look = controls.look(explore.color_columns(data.meta), list(data.meta.columns), explore.default_color(data.meta))
 
 result = projector.compute(name, iso, method, dims, params)
 if result is None:
     st.stop()
 coords = result["coords"]
-left, right = st.columns([3, 1.5])
+state.check_url_choice(state.VIEW, ["Map", "Compare"], "the view")
+view = st.segmented_control("View", ["Map", "Compare"], default="Map", key=state.VIEW, bind="query-params",
+                            required=True, label_visibility="collapsed")
+top = st.container()  # the Compare panels, full width (filled once the highlights are known)
+left, right = st.columns([3, 1.6])
 with right:
     k, metric = panels.neighbor_controls(data.n)
     q = panels.quality_if_wanted(name, iso, method, dims, params, data.n, look.color == explore.RECALL)
 hl, found = projector.highlights(name, iso, data, look, k, metric)
 color = projector.coloring(name, iso, look, q)
 title = f"{controls.METHOD_NAMES[method]} of {data.name}" + (f" ({data.n:,} isolated rows)" if iso else "")
-with left:
-    state.check_url_choice(state.VIEW, ["Map", "Compare"], "the view")
-    view = st.segmented_control("View", ["Map", "Compare"], default="Map", key=state.VIEW, bind="query-params",
-                                required=True, label_visibility="collapsed")
+with top:
     if hl.matches is not None:
         st.caption(f"**{int(hl.matches.sum()):,}** of {data.n:,} points match “{look.query}”.")
     if color.note:
         st.caption(color.note)
     if view == "Compare":
         compare.compare(name, iso, data, method, params, color, data.labels.astype(str), hl, look.size)
-    else:
+with left:
+    if view == "Map":
         projector.draw(name, iso, data, method, params, coords, color, look, hl, title)
         took = "cached" if result["cached"] else f"computed in {result['seconds']:.1f} s"
         how = "drag to turn the view" if dims == 3 else ("click a point for its neighbours; pick the lasso or box "

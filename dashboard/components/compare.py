@@ -30,7 +30,6 @@ def compare(name: str, rows_code: str, data, method: str, params: tuple, color, 
             if result is None:
                 continue
             fig = projector_figure(result["coords"], color, hover, highlights=highlights, size=size,
-                                   title=TITLES[m], height=420)
+                                   title=TITLES[m], height=460)
             fig.update_layout(showlegend=False)
-            fig.update_yaxes(scaleanchor=False)  # narrow panels: fill them rather than keep 1:1
             projector.chart(fig, f"compare_{m}", data.ids, three_d=False)

@@ -78,7 +78,7 @@ def projection(n: int, dim: int) -> tuple[str, int, tuple]:
     return method, dims, tuple(sorted(params.items()))
 
 
-def look(meta_columns: list[str], default_color: str) -> Look:
+def look(meta_columns: list[str], search_columns: list[str], default_color: str) -> Look:
     """Colour, labels, size, density and search."""
     colors = [explore.NONE, *meta_columns, explore.RECALL]
     state.check_url_choice(state.COLOR, colors, "the colour column")
@@ -99,7 +99,7 @@ def look(meta_columns: list[str], default_color: str) -> Look:
     st.divider()
     query = st.text_input("Search", key=state.QUERY, bind="query-params", placeholder="label or regex",
                           help="Matches are highlighted and the rest dimmed.")
-    columns = [explore.ANY_COLUMN, *meta_columns]
+    columns = [explore.ANY_COLUMN, *search_columns]
     state.check_url_choice(state.QUERY_COLUMN, columns, "the search column")
     qcol = st.selectbox("in column", columns, index=columns.index("label") if "label" in columns else 0,
                         key=state.QUERY_COLUMN, bind="query-params")

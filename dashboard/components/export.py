@@ -17,7 +17,7 @@ def downloads(data, coords: np.ndarray, make_fig, color, selected: np.ndarray, h
               stem: str, size: float) -> None:
     rows_sets = [("all", None, f"all {data.n:,} rows")]
     if len(selected):
-        rows_sets.insert(0, ("selection", selected, f"the {len(selected):,} selected rows"))
+        rows_sets.insert(0, ("selection", selected, f"{len(selected):,} selected rows"))
     cols = st.columns(4)
     for i, fmt in enumerate(explore.EXPORT_FORMATS):
         for which, rows, what in rows_sets:

@@ -29,7 +29,8 @@ def quality_if_wanted(name: str, iso: str, method: str, dims: int, params: tuple
     wanted = needed or n <= AUTO_TRUST or st.toggle("Score how far to trust this map", key=state.TRUST,
                                                     bind="query-params", help="Compares every point's neighbours "
                                                     "in the map and in the original space (a sample above 50k).")
-    return cached.quality(name, iso, method, dims, params) if wanted else None
+    k = min(10, (n - 1) // 2)  # the metrics need k < n/2 (an isolated handful of rows has few neighbours)
+    return cached.quality(name, iso, method, dims, params, k=k) if wanted and k >= 1 else None
 
 
 HOVER_THUMBS_UP_TO = 20_000  # image datasets up to this size send a sprite sheet for hover thumbnails

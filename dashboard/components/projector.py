@@ -195,8 +195,9 @@ def selection_actions(name: str, iso: str, hl) -> None:
     """Isolate the selection (re-project only those rows), show all rows again, clear the selection."""
     a, b, c = st.columns(3)
     full_n = cached.dataset(name).n
-    if len(hl.selected) and a.button(f"Isolate selection ({len(hl.selected):,})",
-                                     icon=":material/filter_center_focus:"):
+    if len(hl.selected) and a.button(f"Isolate selection ({len(hl.selected):,})", disabled=len(hl.selected) < 5,
+                                     icon=":material/filter_center_focus:",
+                                     help="Re-project only the selected rows (at least 5)."):
         rows = explore.decode_rows(iso, full_n)[hl.selected] if iso else hl.selected
         state.set_url(state.ISOLATE, explore.encode_rows(rows, full_n))
         for key in (state.SELECTION, state.ZOOM):
