@@ -244,3 +244,26 @@ def test_datashader_survives_umap_importing_in_another_thread():
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "500"
+
+
+def test_threads_importing_umap_at_once_all_get_the_whole_module():
+    """The server's warm-up thread and a visitor's script both ask for umap at start; the second used
+    to get it half-imported ("partially initialized module 'umap' has no attribute 'UMAP'")."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, time\n"
+        "from core.embed.warmup import umap_module\n"
+        "got = []\n"
+        "def ask(delay):\n"
+        "    time.sleep(delay)  # arrive while the first import is under way\n"
+        "    got.append(hasattr(umap_module(), 'UMAP'))\n"
+        "threads = [threading.Thread(target=ask, args=(d,)) for d in (0, 0.4, 0.8)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(got)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[True, True, True]"

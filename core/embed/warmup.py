@@ -57,13 +57,21 @@ def _numba_cache_by_default():
         numba.njit, numba.jit = njit, jit
 
 
+_UMAP = None  # the module, once its import has finished (sys.modules holds it half-imported meanwhile)
+
+
 def umap_module():
-    """``import umap`` with numba's disk cache in place (thread-safe: the patch never outlives the import)."""
-    if "umap" in sys.modules:
-        return sys.modules["umap"]
+    """``import umap`` with numba's disk cache in place.
+
+    Thread-safe: the numba patch never outlives the import, and no thread gets the module before its
+    import has finished (another thread's ``"umap" in sys.modules`` is true half way through).
+    """
+    global _UMAP
+    if _UMAP is not None:
+        return _UMAP
     with NUMBA_IMPORT_LOCK:
-        if "umap" in sys.modules:
-            return sys.modules["umap"]
+        if _UMAP is not None:
+            return _UMAP
         if "NUMBA_CACHE_DIR" not in os.environ:
             os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
             if "numba" in sys.modules:  # numba reads its settings at import: make it read them again
@@ -71,6 +79,7 @@ def umap_module():
         with warnings.catch_warnings(), _numba_cache_by_default():
             warnings.simplefilter("ignore")
             import umap
+        _UMAP = umap
     return umap
 
 

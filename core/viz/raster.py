@@ -23,18 +23,22 @@ import numpy as np
 
 from core.errors import InputError
 
+_DATASHADER = None  # the module, once imported in full
+
 
 def _datashader():
-    """``import datashader``, never while umap's import has numba patched (see core.embed.warmup)."""
-    import sys
-
-    if "datashader" not in sys.modules:
+    """``import datashader``, never while umap's import has numba patched (see core.embed.warmup), and
+    never half-imported by another thread."""
+    global _DATASHADER
+    if _DATASHADER is None:
         from core.embed.warmup import NUMBA_IMPORT_LOCK
 
         with NUMBA_IMPORT_LOCK:
-            import datashader  # noqa: F401
+            import datashader
             import datashader.transfer_functions  # noqa: F401
-    return sys.modules["datashader"]
+
+            _DATASHADER = datashader
+    return _DATASHADER
 
 
 RASTER_ABOVE = 200_000  # datasets with more points than this are drawn as a raster
