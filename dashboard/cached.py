@@ -159,3 +159,29 @@ def sprite(name: str, rows_code: str):
     from core.viz.images import sprite_sheet
 
     return sprite_sheet(view_data(name, rows_code).images)
+
+
+EIGEN_MAX = 150  # eigenfaces fitted once; sliders pick how many are used
+
+
+@st.cache_resource(max_entries=2, show_spinner="Computing the eigenfaces…")
+def eigenfaces(svd: str = "full"):
+    """The eigenfaces of all 400 ORL photos (shared, read-only)."""
+    from core.embed.eigenfaces import Eigenfaces
+
+    return Eigenfaces(n_components=EIGEN_MAX, svd=svd).fit(dataset("faces").vectors)
+
+
+@st.cache_data(max_entries=1, show_spinner="Naming held-out photos with 1 to 150 eigenfaces…")
+def identification(ks: tuple = (1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 75, 100, 150)) -> dict:
+    from core.embed.eigenfaces import identification_curve
+
+    faces = dataset("faces")
+    return identification_curve(faces.vectors, faces.labels, faces.meta["shot"], ks=ks)
+
+
+@st.cache_data(max_entries=4, show_spinner="Timing full and randomized SVD…")
+def svd_comparison(k: int):
+    from core.embed.eigenfaces import compare_svd
+
+    return compare_svd(dataset("faces").vectors, n_components=k, repeat=3)

@@ -241,3 +241,13 @@ def compare_svd(X, n_components: int = 50, repeat: int = 3, random_state: int = 
     sim = np.abs((full.components_ * rand.components_).sum(axis=1))
     return SvdComparison(n_components, best["full"], best["randomized"],
                          float(full.reconstruction_error(X).mean()), float(rand.reconstruction_error(X).mean()), sim)
+
+
+def as_images(vectors: np.ndarray, shape: tuple[int, int] = FACE_SHAPE, stretch: bool = False) -> np.ndarray:
+    """Rows as uint8 pictures: pixel values in [0, 1] as they are, or (``stretch``) each row's own
+    range stretched to black..white (eigenfaces and residuals have negative values)."""
+    v = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+    if stretch:
+        lo, hi = v.min(axis=1, keepdims=True), v.max(axis=1, keepdims=True)
+        v = (v - lo) / np.where(hi > lo, hi - lo, 1)
+    return (np.clip(v, 0, 1) * 255).round().astype(np.uint8).reshape(len(v), *shape)

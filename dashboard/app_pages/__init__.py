@@ -20,4 +20,5 @@ PAGES = [
     PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
              sample_query="ds=iris&m=UMAP&q=setosa&pt=3&k=12&lbl=label"),
+    PageSpec("eigenfaces.py", "Eigenfaces", ":material/face:", "eigenfaces", sample_query="face=s7/3&k=35&n=16"),
 ]

@@ -19,6 +19,8 @@ st.markdown(
     "colour and search by metadata, click a point for its true nearest neighbours, see how far to trust the "
     "map, compare methods side by side, all 400k GloVe words as a zoomable image, and export. The link "
     "holds the whole view.\n"
+    "- **Eigenfaces**: PCA by SVD on 400 face photos: the mean face, the eigenfaces, rebuilding a face from k of "
+    "them, full vs randomized SVD, and how few components tell 40 people apart.\n"
     "- From the command line, `embedlab project` and `embedlab neighbors` run the same projections, "
     "quality metrics and nearest-neighbour search on built-in data or your own files (see the README)."
 )
