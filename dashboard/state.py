@@ -23,6 +23,9 @@ QUERY, QUERY_COLUMN, REGEX = "q", "qc", "rx"
 POINT, K, NEIGHBOR_METRIC = "pt", "k", "nm"
 SELECTION, ISOLATE, ZOOM, VIEW, TRUST = "sel", "iso", "zoom", "view", "trust"
 
+# Eigenfaces lesson (k and the axes reuse the Explore keys' names: one meaning per key)
+EIGEN_SHOWN, FACE = "n", "face"
+
 SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 
 

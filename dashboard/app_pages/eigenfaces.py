@@ -22,8 +22,8 @@ faces, model = cached.dataset("faces"), cached.eigenfaces()
 evr = model.explained_variance_ratio_
 
 st.subheader("The mean face and the eigenfaces")
-state.check_number("n", 4, 40, "the number of eigenfaces shown", integer=True)
-shown = int(st.slider("Eigenfaces shown", 4, 40, 12, key="n", bind="query-params"))
+state.check_number(state.EIGEN_SHOWN, 4, 40, "the number of eigenfaces shown", integer=True)
+shown = int(st.slider("Eigenfaces shown", 4, 40, 12, key=state.EIGEN_SHOWN, bind="query-params"))
 pictures = as_images(np.vstack([model.mean_, model.components_[:shown]]), stretch=True)
 st.image(list(pictures), width=88, caption=["mean face"] + [f"#{i + 1} · {evr[i]:.1%}" for i in range(shown)])
 st.caption("Eigenfaces have negative pixels too; each is stretched to black..white here. The percentage is "
@@ -31,12 +31,12 @@ st.caption("Eigenfaces have negative pixels too; each is stretched to black..whi
 
 st.subheader("Rebuilding a face from k eigenfaces")
 ids = list(faces.ids)
-state.check_url_choice("face", ids, "the photo")
+state.check_url_choice(state.FACE, ids, "the photo")
 left, right = st.columns([1, 2])
 with left:
-    face = st.selectbox("Photo", ids, index=ids.index("s1/1"), key="face", bind="query-params")
-    state.check_number("k", 0, cached.EIGEN_MAX, "k", integer=True)
-    k = int(st.slider("Components k", 0, cached.EIGEN_MAX, 20, key="k", bind="query-params"))
+    face = st.selectbox("Photo", ids, index=ids.index("s1/1"), key=state.FACE, bind="query-params")
+    state.check_number(state.K, 0, cached.EIGEN_MAX, "k", integer=True)
+    k = int(st.slider("Components k", 0, cached.EIGEN_MAX, 20, key=state.K, bind="query-params"))
 row = faces.row_of(face)
 photo = faces.vectors[row]
 rebuilt = model.reconstruct(photo, k)[0]
@@ -63,10 +63,10 @@ st.caption(f"The randomized SVD (Halko et al. 2011) multiplies the photos by a f
 st.subheader("The faces in the plane of two eigenfaces")
 top = cached.EIGEN_MAX
 c1, c2 = st.columns(2)
-state.check_number("px", 1, top, "the x component", integer=True)
-state.check_number("py", 1, top, "the y component", integer=True)
-px = int(c1.number_input("Eigenface on x", 1, top, 1, key="px", bind="query-params"))
-py = int(c2.number_input("Eigenface on y", 1, top, 2, key="py", bind="query-params"))
+state.check_number(state.PC_X, 1, top, "the x component", integer=True)
+state.check_number(state.PC_Y, 1, top, "the y component", integer=True)
+px = int(c1.number_input("Eigenface on x", 1, top, 1, key=state.PC_X, bind="query-params"))
+py = int(c2.number_input("Eigenface on y", 1, top, 2, key=state.PC_Y, bind="query-params"))
 coords = model.transform(faces.vectors)[:, [px - 1, py - 1]].astype(np.float32)
 plane, side = st.columns([3, 1])
 with plane:
