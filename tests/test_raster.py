@@ -225,12 +225,21 @@ def test_sample_rows_is_fixed_and_keeps_the_must_rows():
         sample_rows(100, must=np.array([100]))
 
 
+def _fresh_process(code: str):
+    """Run ``code`` in a new interpreter (nothing imported yet, as at server start); fail on a non-zero exit."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                         cwd=str(Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out
+
+
 def test_datashader_survives_umap_importing_in_another_thread():
     """umap's import patches numba for a moment; datashader imported meanwhile used to fail for good
     ("cannot cache function 'append'"). A fresh process, as at server start: warm-up thread + a visitor."""
-    import subprocess
-    import sys
-
     code = (
         "import threading, numpy as np\n"
         "from core.embed.warmup import umap_module, warmup_raster\n"
@@ -240,18 +249,13 @@ def test_datashader_survives_umap_importing_in_another_thread():
         "import numba; assert numba.jit.__module__ == 'numba.core.decorators', numba.jit.__module__\n"
         "print(rasterize(np.random.default_rng(0).random((500, 2)).astype('float32')).n_in_view)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = _fresh_process(code)
     assert out.stdout.strip().splitlines()[-1] == "500"
 
 
 def test_threads_importing_umap_at_once_all_get_the_whole_module():
     """The server's warm-up thread and a visitor's script both ask for umap at start; the second used
     to get it half-imported ("partially initialized module 'umap' has no attribute 'UMAP'")."""
-    import subprocess
-    import sys
-
     code = (
         "import threading, time\n"
         "from core.embed.warmup import umap_module\n"
@@ -263,7 +267,5 @@ def test_threads_importing_umap_at_once_all_get_the_whole_module():
         "[t.start() for t in threads]; [t.join() for t in threads]\n"
         "print(got)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = _fresh_process(code)
     assert out.stdout.strip().splitlines()[-1] == "[True, True, True]"
