@@ -185,3 +185,88 @@ def svd_comparison(k: int):
     from core.embed.eigenfaces import compare_svd
 
     return compare_svd(dataset("faces").vectors, n_components=k, repeat=3)
+
+
+# ------------------------------------------------------------------------------ autoencoders / VAEs
+@st.cache_resource(max_entries=2, show_spinner=False)
+def ae_data(source: str):
+    """(pixels, labels, train rows, test rows) of an autoencoder lesson source (shared, read-only)."""
+    from core.embed import autoencoders as ae
+
+    spec = ae.check_source(source)
+    x, labels = ae.pixels(source, dataset(spec.dataset))
+    train, test = ae.split(len(x), seed=ae.RECIPES[source].seed)
+    x.setflags(write=False)
+    return x, labels, train, test
+
+
+@st.cache_resource(max_entries=12, show_spinner="Loading the trained weights…")
+def ae_model(source: str, kind: str, code_size: int):
+    """A shipped model (see data/models/autoencoders/README.md), shared read-only."""
+    from core.embed import autoencoders as ae
+
+    return ae.shipped(source, kind, code_size)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def ae_codes(source: str, kind: str, code_size: int) -> np.ndarray:
+    return ae_model(source, kind, code_size).encode(ae_data(source)[0])
+
+
+@st.cache_data(max_entries=2, show_spinner="Fitting PCA on the training images…")
+def ae_pca_2d(source: str) -> np.ndarray:
+    """Every image on the first two principal components of the training images."""
+    from sklearn.decomposition import PCA
+
+    x, _, train, _ = ae_data(source)
+    return PCA(n_components=2, random_state=0).fit(x[train]).transform(x).astype(np.float32)
+
+
+@st.cache_data(max_entries=2, show_spinner="Measuring reconstruction errors…")
+def ae_errors(source: str) -> tuple[dict, dict]:
+    """Held-out MSE per pixel of PCA and of the shipped autoencoders, by code size."""
+    from core.embed import autoencoders as ae
+
+    x, _, train, test = ae_data(source)
+    model_err = {k: float(ae_model(source, "ae", k).reconstruction_error(x[test]).mean()) for k in ae.CODE_SIZES}
+    return ae.pca_errors(x[train], x[test]), model_err
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def ae_rebuilt(source: str, code_size: int, rows: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(PCA, autoencoder) reconstructions of ``rows`` at ``code_size``."""
+    from core.embed import autoencoders as ae
+
+    x, _, train, _ = ae_data(source)
+    picked = x[list(rows)]
+    return ae.pca_reconstruct(x[train], picked, code_size), ae_model(source, "ae", code_size).reconstruct(picked)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def ae_grid(source: str, n: int, span: float) -> np.ndarray:
+    """The VAE's latent plane decoded on an n x n grid, as one picture."""
+    from core.embed import autoencoders as ae
+
+    _, images = ae.latent_grid(ae_model(source, "vae", 2), n, span)
+    return ae.tile(images, ae.SOURCES[source].side, n)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _trained() -> _Bounded:
+    return _Bounded(4)
+
+
+def trained_autoencoder(source: str, kind: str, code_size: int, epochs: int, learning_rate: float, progress=None):
+    """A model trained from the page (seeded, so a shared link trains the same one), kept in memory."""
+    from core.embed.autoencoders import RECIPES, Autoencoder
+
+    key = (source, kind, code_size, epochs, learning_rate)
+    hit = _trained().get(key)
+    if hit is None:
+        x, _, train, _ = ae_data(source)
+        recipe = RECIPES[source]
+        hit = Autoencoder(kind=kind, code_size=code_size, epochs=epochs, learning_rate=learning_rate,
+                          batch_size=recipe.batch_size, hidden=recipe.hidden,
+                          random_state=recipe.seed).fit(x[train], progress=progress)
+        _trained().put(key, hit)
+    return hit

@@ -26,6 +26,10 @@ SELECTION, ISOLATE, ZOOM, VIEW, TRUST = "sel", "iso", "zoom", "view", "trust"
 # Eigenfaces lesson (k and the axes reuse the Explore keys' names: one meaning per key)
 EIGEN_SHOWN, FACE = "n", "face"
 
+# Autoencoder lesson (the dataset is "ds" again)
+CODE, LATENT, FROM, TO, GRID, SPAN = "code", "z", "a", "b", "grid", "span"
+TRAIN_KIND, TRAIN_CODE, EPOCHS, TRAIN_LR, TRAINED = "tk", "tc", "ep", "tlr", "tr"
+
 SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 
 

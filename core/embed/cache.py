@@ -18,7 +18,7 @@ import numpy as np
 
 from core.paths import cache_dir
 
-FORMAT_VERSION = 2  # 2: PCA keeps at least 10 components' explained variance
+FORMAT_VERSION = 3  # 2: PCA keeps >= 10 components of explained variance; 3: t-SNE uses Barnes-Hut below 10k
 
 
 def _canonical(value):

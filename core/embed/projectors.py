@@ -83,7 +83,7 @@ class PCA(TransformerMixin, BaseEstimator):
 
 
 class TSNE(BaseEstimator):
-    """t-SNE through openTSNE (FFT-accelerated in 2-D, Barnes-Hut in 3-D)."""
+    """t-SNE through openTSNE (Barnes-Hut; FFT-accelerated from 10k points in 2-D)."""
 
     def __init__(self, n_components: int = 2, perplexity: float = 30.0, metric: str = "euclidean",
                  n_iter: int = 500, learning_rate: float | str = "auto", random_state: int | None = 0,
@@ -128,7 +128,8 @@ class TSNE(BaseEstimator):
             n_iter=int(self.n_iter),
             learning_rate=rate if rate == "auto" else float(rate),
             early_exaggeration_iter=early,
-            negative_gradient_method="fft" if self.n_components <= 2 else "bh",
+            # openTSNE's "auto": Barnes-Hut below 10k points (FFT's grid costs 10-30x more there), FFT above
+            negative_gradient_method="auto" if self.n_components <= 2 else "bh",
             random_state=self.random_state,
             n_jobs=self.n_jobs if self.n_jobs != -1 else _usable_cpus(),
             callbacks=tick if progress else None,

@@ -21,4 +21,6 @@ PAGES = [
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
              sample_query="ds=iris&m=UMAP&q=setosa&pt=3&k=12&lbl=label"),
     PageSpec("eigenfaces.py", "Eigenfaces", ":material/face:", "eigenfaces", sample_query="face=s7/3&k=35&n=16"),
+    PageSpec("autoencoders.py", "Autoencoders", ":material/compress:", "autoencoders",
+             sample_query="ds=faces&code=4&z=1.2,-0.5&grid=12"),
 ]

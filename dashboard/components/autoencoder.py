@@ -1,0 +1,105 @@
+"""Pieces of the autoencoder lesson: the clickable latent plane, and training a model from the page."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from core.embed import autoencoders as ae
+from core.errors import EmbedLabError
+from core.explore import color_spec
+from core.viz.autoencoders import latent_figure, loss_figure
+from core.viz.scatter import projector_figure
+from dashboard import cached, state
+
+LATENT_CHART = "ae_latent"
+RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01)
+
+
+def picked_point(span: float) -> tuple[float, float] | None:
+    """The latent position the link decodes (URL key ``z``: "z1,z2"); a malformed one is explained."""
+    text = state.url_value(state.LATENT)
+    if not text:
+        return None
+    try:
+        z1, z2 = (float(v) for v in text.split(","))
+        if not (np.isfinite([z1, z2]).all() and max(abs(z1), abs(z2)) <= 10):
+            raise ValueError
+    except ValueError:
+        st.warning(f"This link decodes the latent point “{text}”, which is not two numbers between -10 and 10 "
+                   "(z1,z2). Click in the plane to pick one. (The link may be old or edited.)", icon=":material/link:")
+        state.set_url(state.LATENT, None)
+        return None
+    return z1, z2
+
+
+def _on_click() -> None:
+    points = ((st.session_state.get(LATENT_CHART) or {}).get("selection") or {}).get("points", [])
+    if points:
+        state.set_url(state.LATENT, f"{points[-1]['x']:.3f},{points[-1]['y']:.3f}")
+
+
+def latent_plane(source: str, span: float, picked) -> None:
+    """The VAE's latent plane with the images' codes; a click anywhere decodes that point."""
+    data = cached.dataset(ae.SOURCES[source].dataset)
+    fig = latent_figure(cached.ae_codes(source, "vae", 2), color_spec(data.meta, "label"), data.labels, span, picked)
+    st.plotly_chart(fig, key=LATENT_CHART, on_select=_on_click, selection_mode="points",
+                    config={"displaylogo": False})
+
+
+def _train_controls() -> tuple[str, int, int, float]:
+    c1, c2, c3, c4 = st.columns(4)
+    state.check_url_choice(state.TRAIN_KIND, list(ae.KINDS), "the model kind")
+    state.check_url_choice(state.TRAIN_CODE, [str(k) for k in ae.CODE_SIZES], "the code size")
+    state.check_number(state.EPOCHS, 1, 100, "the number of epochs", integer=True)
+    state.check_url_choice(state.TRAIN_LR, [str(r) for r in RATES], "the learning rate")
+    forget = {"on_change": state.set_url, "args": (state.TRAINED, None)}
+    kind = c1.selectbox("Model", list(ae.KINDS), key=state.TRAIN_KIND, bind="query-params",
+                        help="ae: plain autoencoder; vae: variational", **forget)
+    code = c2.selectbox("Code size", [str(k) for k in ae.CODE_SIZES], key=state.TRAIN_CODE, bind="query-params",
+                        **forget)
+    epochs = c3.slider("Epochs", 1, 100, 5, key=state.EPOCHS, bind="query-params", **forget)
+    rate = c4.select_slider("Learning rate", [str(r) for r in RATES], "0.001", key=state.TRAIN_LR,
+                            bind="query-params", **forget)
+    return kind, int(code), int(epochs), float(rate)
+
+
+def train_panel(source: str) -> None:
+    """Train a model from the page with a progress bar and a live loss curve; then show how it did."""
+    kind, code, epochs, rate = _train_controls()
+    if st.button("Train", type="primary", icon=":material/model_training:"):
+        state.set_url(state.TRAINED, "1")
+    if state.url_value(state.TRAINED) != "1":
+        st.caption("Training starts from fresh random weights (seeded: a shared link trains the same model).")
+        return
+    bar, live = st.empty(), st.empty()
+    last = [0.0]
+
+    def progress(fraction: float, losses: list) -> None:
+        bar.progress(fraction, text=f"Training… {fraction:.0%}")
+        if losses and (time.perf_counter() - last[0] > 0.4 or fraction >= 1):
+            last[0] = time.perf_counter()
+            live.plotly_chart(loss_figure(losses, epochs), key=f"loss_live_{time.perf_counter_ns()}")
+
+    try:
+        model = cached.trained_autoencoder(source, kind, code, epochs, rate, progress=progress)
+    except EmbedLabError as exc:
+        st.error(f"Training failed: {exc}", icon=":material/error:")
+        return
+    finally:
+        bar.empty()
+    live.plotly_chart(loss_figure(model.loss_curve_, epochs), key="loss_final")
+    x, labels, _, test = cached.ae_data(source)
+    pca, shipped = cached.ae_errors(source)
+    mine = float(model.reconstruction_error(x[test]).mean())
+    a, b, c = st.columns(3)
+    a.metric("your model: held-out MSE", f"{mine:.4f}")
+    b.metric(f"PCA with {code} components", f"{pca[code]:.4f}")
+    c.metric(f"shipped autoencoder ({ae.RECIPES[source].epochs} epochs)", f"{shipped[code]:.4f}")
+    st.caption(f"Trained on {len(x) - len(test):,} images in {model.fit_seconds_:.1f} s on {model.device_}.")
+    if code == 2:
+        data = cached.dataset(ae.SOURCES[source].dataset)
+        st.plotly_chart(projector_figure(model.encode(x), color_spec(data.meta, "label"), labels, height=420),
+                        key="ae_trained_codes")
