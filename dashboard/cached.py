@@ -270,3 +270,64 @@ def trained_autoencoder(source: str, kind: str, code_size: int, epochs: int, lea
                           random_state=recipe.seed).fit(x[train], progress=progress)
         _trained().put(key, hit)
     return hit
+
+
+# ------------------------------------------------------------------------------ the t-SNE / UMAP lab
+TOY_POINTS = 500
+
+
+@st.cache_resource(max_entries=5, show_spinner=False)
+def toy(name: str):
+    """A toy with a known answer (seeded, :data:`TOY_POINTS` points), shared read-only."""
+    from core.datasets.toys import make_toy
+
+    return make_toy(name, n=TOY_POINTS, seed=0)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _sweeps() -> _Bounded:
+    return _Bounded(16)
+
+
+def sweep(toy_name: str, sweep_name: str, progress=None) -> list:
+    """Every map of a sweep over a toy: [(label, coords), ...] (disk-cached by core, kept here too)."""
+    from core.embed.sweeps import run_sweep
+
+    key = (toy_name, sweep_name)
+    hit = _sweeps().get(key)
+    if hit is None:
+        hit = run_sweep(toy(toy_name), sweep_name, progress=progress)
+        _sweeps().put(key, hit)
+    return hit
+
+
+@st.cache_data(max_entries=16, show_spinner="Searching each point's Gaussian bandwidth…")
+def affinities(toy_name: str, perplexity: float) -> tuple[np.ndarray, np.ndarray]:
+    """p(j|i) of every toy point at ``perplexity`` and each point's sigma (:func:`core.embed.sne.conditional_p`)."""
+    from core.embed.sne import conditional_p
+
+    return conditional_p(toy(toy_name).vectors, perplexity)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _traces() -> _Bounded:
+    return _Bounded(8)
+
+
+def trace(toy_name: str, perplexity: float, progress=None):
+    """A recorded t-SNE run (KL and the map every 10 iterations), kept in memory."""
+    from core.embed.sne import tsne_trace
+
+    key = (toy_name, perplexity)
+    hit = _traces().get(key)
+    if hit is None:
+        hit = tsne_trace(toy(toy_name).vectors, perplexity=perplexity, n_iter=500, every=10, progress=progress)
+        _traces().put(key, hit)
+    return hit
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def crowding() -> dict:
+    from core.embed.sne import crowding as radii
+
+    return radii()

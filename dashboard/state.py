@@ -30,6 +30,9 @@ EIGEN_SHOWN, FACE = "n", "face"
 CODE, LATENT, FROM, TO, GRID, SPAN = "code", "z", "a", "b", "grid", "span"
 TRAIN_KIND, TRAIN_CODE, EPOCHS, TRAIN_LR, TRAINED = "tk", "tc", "ep", "tlr", "tr"
 
+# t-SNE / UMAP lab (the point is "pt", the perplexity "perp", the real dataset "ds")
+TOY, SWEEP, SWEEP_VALUE, SNAPSHOT = "toy", "sw", "sv", "iter"
+
 SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 
 
@@ -40,6 +43,8 @@ def _warn(text: str) -> None:
 def check_url_choice(key: str, options: Sequence, what: str) -> None:
     """Warn when the link names a ``what`` that is not among ``options``; the default is used instead."""
     value = st.query_params.get(key)
+    if key in st.session_state:  # the widget holds a value already: the URL is its echo, not a link
+        return
     if value is not None and value not in [str(o) for o in options]:
         shown = ", ".join(str(o) for o in options[:12]) + (" …" if len(options) > 12 else "")
         _warn(f"This link asks for {what} “{value}”, which does not exist here. "
@@ -50,7 +55,7 @@ def check_url_choice(key: str, options: Sequence, what: str) -> None:
 def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> None:
     """Warn when the link's ``what`` is not a number between ``lo`` and ``hi``; the default is used instead."""
     value = st.query_params.get(key)
-    if value is None:
+    if value is None or key in st.session_state:  # (see check_url_choice)
         return
     try:
         number = float(value)
@@ -98,3 +103,11 @@ def set_url(key: str, value: str | None) -> None:
             del st.query_params[key]
     else:
         st.query_params[key] = value
+
+
+
+def reset_widgets(values: dict) -> None:
+    """Set URL-bound widgets to ``values`` (their new defaults) from an ``on_change`` callback, when
+    another choice has changed their options: a bound query parameter cannot simply be deleted."""
+    for key, value in values.items():
+        st.session_state[key] = value

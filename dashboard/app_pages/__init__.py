@@ -23,4 +23,6 @@ PAGES = [
     PageSpec("eigenfaces.py", "Eigenfaces", ":material/face:", "eigenfaces", sample_query="face=s7/3&k=35&n=16"),
     PageSpec("autoencoders.py", "Autoencoders", ":material/compress:", "autoencoders",
              sample_query="ds=faces&code=4&z=1.2,-0.5&grid=12"),
+    PageSpec("sne_lab.py", "t-SNE & UMAP lab", ":material/bubble_chart:", "sne_lab",
+             sample_query="toy=cluster-distances&sw=n_neighbors&perp=10&pt=7&iter=300&ds=iris"),
 ]

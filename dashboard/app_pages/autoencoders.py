@@ -21,7 +21,7 @@ st.markdown(
 sources = list(ae.SOURCES)
 state.check_url_choice(state.DATASET, sources, "the dataset")
 source = st.radio("Data", sources, key=state.DATASET, bind="query-params", horizontal=True,
-                  captions=[s.note for s in ae.SOURCES.values()])
+                  captions=[s.note for s in ae.SOURCES.values()], on_change=parts.new_source)
 spec = ae.SOURCES[source]
 pixels, labels, train, test = cached.ae_data(source)
 data = cached.dataset(spec.dataset)
@@ -83,8 +83,8 @@ ids = [str(i) for i in data.ids]
 state.check_url_choice(state.FROM, ids, "the first image")
 state.check_url_choice(state.TO, ids, "the second image")
 c1, c2 = st.columns(2)
-first = c1.selectbox("From", ids, index=int(test[0]), key=state.FROM, bind="query-params")
-second = c2.selectbox("To", ids, index=int(test[1]), key=state.TO, bind="query-params")
+first = c1.selectbox("From", ids, index=ids.index(parts.walk_ends(source)[0]), key=state.FROM, bind="query-params")
+second = c2.selectbox("To", ids, index=ids.index(parts.walk_ends(source)[1]), key=state.TO, bind="query-params")
 a, b = pixels[data.row_of(first)], pixels[data.row_of(second)]
 steps = np.linspace(0, 1, 10, dtype=np.float32)[:, None]
 walk = ae.interpolate(cached.ae_model(source, "vae", 2), a, b, steps=10)

@@ -18,6 +18,21 @@ LATENT_CHART = "ae_latent"
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01)
 
 
+def walk_ends(source: str) -> tuple[str, str]:
+    """The default ends of the latent walk: the first two held-out images."""
+    test = cached.ae_data(source)[3]
+    ids = cached.dataset(ae.SOURCES[source].dataset).ids
+    return str(ids[test[0]]), str(ids[test[1]])
+
+
+def new_source() -> None:
+    """The dataset changed: the walk's ends, the decoded point and a trained model belong to the old one."""
+    first, second = walk_ends(st.session_state[state.DATASET])
+    state.reset_widgets({state.FROM: first, state.TO: second})
+    state.set_url(state.LATENT, None)
+    state.set_url(state.TRAINED, None)
+
+
 def picked_point(span: float) -> tuple[float, float] | None:
     """The latent position the link decodes (URL key ``z``: "z1,z2"); a malformed one is explained."""
     text = state.url_value(state.LATENT)
