@@ -29,7 +29,7 @@ colors = color_spec(data.meta, "label")
 pca_err, ae_err = cached.ae_errors(source)
 
 st.subheader("Two numbers per image: PCA against an autoencoder")
-left, right, side = st.columns([5, 5, 2])
+left, right, side = st.columns([5, 5, 3])
 with left:
     st.plotly_chart(projector_figure(cached.ae_pca_2d(source), colors, labels, height=420,
                                      title=f"PCA, 2 components · held-out MSE {pca_err[2]:.4f}"), key="ae_pca")

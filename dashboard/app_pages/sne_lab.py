@@ -19,18 +19,22 @@ st.markdown(
 st.header("1 · Data with a known answer")
 names = list(TOYS)
 state.check_url_choice(state.TOY, names, "the toy data set")
-toy_name = st.selectbox("Toy data", names, key=state.TOY, bind="query-params")
+c1, c2 = st.columns([1, 2])
+toy_name = c1.selectbox("Toy data", names, key=state.TOY, bind="query-params")
+with c2:
+    sweep = lab.sweep_choice()
 data = cached.toy(toy_name)
-truth, sweep_area = st.columns([2, 3])
+panels, chosen = lab.sweep_maps(toy_name, sweep)
+truth, picture = st.columns(2)
 with truth:
     fig, dims = lab.truth_figure(data)
     st.plotly_chart(fig, key="lab_truth")
     shown = "Shown as it is." if dims <= 3 else f"Shown on its first two principal components ({dims} dimensions)."
-    st.caption(f"{data.description} {shown}")
-    st.info(f"**The truth:** {TOYS[toy_name].truth}.", icon=":material/lightbulb:")
-with sweep_area:
-    st.markdown(f"{data.n} points, seeded. Pick a parameter to sweep; every map below is of the same points.")
-lab.sweep_section(toy_name, data)
+    st.caption(f"{data.n} points, seeded. {data.description} {shown}")
+    st.markdown(f":material/lightbulb: **The truth:** {TOYS[toy_name].truth}.")
+with picture:
+    lab.big_map(data, sweep, panels, chosen)
+lab.small_multiples(data, panels)
 
 st.header("2 · Inside t-SNE: one point's neighbours")
 st.markdown(
@@ -47,14 +51,16 @@ with c2:
 lab.math_section(toy_name, data, perplexity, point)
 
 st.subheader("Why a Student-t in the map: the crowding problem")
-left, right = st.columns(2)
+st.plotly_chart(figs.kernel_figure(), key="lab_kernels")
+st.caption(f"The Student-t's heavy tail lets moderately far points sit much further apart in the map: a "
+           f"distance of 3 in the data (Gaussian) gets the same similarity as {sne.matched_distance(3.0):.1f} in "
+           "the map (Student-t), which opens gaps between clusters.")
+left, right = st.columns([3, 2])
 left.plotly_chart(figs.crowding_figure(cached.crowding()), key="lab_crowding")
-left.caption("Points spread evenly in a ball: in 50 dimensions almost all of them lie near the edge, at the same "
-             "distance from the centre. A 2-D map has no room for that many equidistant neighbours.")
-right.plotly_chart(figs.kernel_figure(), key="lab_kernels")
-right.caption(f"The Student-t's heavy tail lets moderately far points sit much further apart in the map: a "
-              f"distance of 3 in the data (Gaussian) gets the same similarity as {sne.matched_distance(3.0):.1f} in "
-              "the map (Student-t), which opens gaps between clusters.")
+right.markdown("Why the map needs that tail: spread points evenly in a ball and, in 50 dimensions, almost all of "
+               "them lie near the edge, at nearly the same distance from the centre. A 2-D map has no room for "
+               "that many equidistant neighbours, so with a Gaussian in the map they would be **crowded** "
+               "together; the Student-t lets them spread out.")
 
 st.subheader("The KL divergence over the iterations")
 lab.kl_section(toy_name, data, perplexity)

@@ -59,26 +59,33 @@ def _new_sweep() -> None:
     state.reset_widgets({state.SWEEP_VALUE: labels[min(3, len(labels) - 1)]})
 
 
-def sweep_section(toy_name: str, data) -> None:
+def sweep_choice() -> str:
     names = list(SWEEPS)
     state.check_url_choice(state.SWEEP, names, "the sweep")
-    name = st.radio("Sweep", names, key=state.SWEEP, bind="query-params", horizontal=True, on_change=_new_sweep)
-    sweep = SWEEPS[name]
-    panels = with_bar(f"Computing {sweep.title}", cached.sweep, toy_name, name)
+    return st.radio("Sweep", names, key=state.SWEEP, bind="query-params", horizontal=True, on_change=_new_sweep)
+
+
+def sweep_maps(toy_name: str, name: str) -> tuple[list, str]:
+    """Every map of the sweep (computed once, with a progress bar) and the one the slider looks closer at."""
+    panels = with_bar(f"Computing {SWEEPS[name].title}", cached.sweep, toy_name, name)
     labels = [title for title, _ in panels]
     state.check_url_choice(state.SWEEP_VALUE, labels, "the sweep value")
     chosen = st.select_slider("Look closer at", labels, labels[min(3, len(labels) - 1)], key=state.SWEEP_VALUE,
                               bind="query-params")
-    big, text = st.columns([3, 2])
-    with big:
-        coords = dict(panels)[chosen]
-        st.plotly_chart(projector_figure(coords, toy_colors(data), data.labels, size=5, height=420,
-                                         title=f"{TITLES[sweep.method]}, {chosen}"), key="lab_big")
-    with text:
-        st.markdown(sweep.lesson)
-        st.caption("Every map is computed once and cached on disk, so moving the slider is instant.")
+    return panels, chosen
+
+
+def big_map(data, name: str, panels: list, chosen: str) -> None:
+    sweep = SWEEPS[name]
+    st.plotly_chart(projector_figure(dict(panels)[chosen], toy_colors(data), data.labels, size=5, height=380,
+                                     title=f"{TITLES[sweep.method]}, {chosen}"), key="lab_big")
+    st.markdown(sweep.lesson)
+
+
+def small_multiples(data, panels: list) -> None:
     st.plotly_chart(figs.small_multiples_figure(panels, toy_colors(data), columns=6 if len(panels) > 4 else 4),
                     key="lab_multiples")
+    st.caption("Every map of the sweep, computed once and cached on disk: moving the slider is instant.")
 
 
 def perplexity_choice(n: int) -> float:
