@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--headless", action="store_true", help="do not open a browser")
 
-    sub.add_parser("warmup", help="compile UMAP's numba code once, into the on-disk cache")
+    sub.add_parser("warmup", help="compile UMAP's numba code into the disk cache; precompute the lab's first view")
 
     p = sub.add_parser("eigenfaces", help="PCA of the ORL faces: variance explained and identification accuracy")
     p.add_argument("--components", type=int, default=50, help="eigenfaces kept, 1..320 (default 50)")
@@ -189,11 +189,12 @@ def cmd_serve(args) -> None:
 
 
 def cmd_warmup(args) -> dict:
+    from core.embed.sweeps import warm_lesson
     from core.embed.warmup import warmup
 
     seconds = warmup()
     print(f"UMAP compiled and cached in {seconds:.1f}s")
-    return {"seconds": seconds}
+    return {"seconds": seconds, "lesson_seconds": warm_lesson()}
 
 
 def cmd_eigenfaces(args) -> dict:

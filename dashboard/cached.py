@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from core import datasets, embed, explore
+from core.embed import sweeps
 from core.embed.warmup import warmup_in_background
 
 
@@ -273,7 +274,7 @@ def trained_autoencoder(source: str, kind: str, code_size: int, epochs: int, lea
 
 
 # ------------------------------------------------------------------------------ the t-SNE / UMAP lab
-TOY_POINTS = 500
+TOY_POINTS = sweeps.LESSON_TOY_POINTS
 
 
 @st.cache_resource(max_entries=5, show_spinner=False)

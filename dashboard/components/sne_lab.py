@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.embed import sne
-from core.embed.sweeps import SWEEPS, usable_values
+from core.embed.sweeps import DEFAULT_PARAMS, SWEEPS, usable_values
 from core.errors import EmbedLabError
 from core.explore import color_spec
 from core.viz import sne as figs
@@ -17,9 +17,7 @@ from dashboard import cached, state
 from dashboard.components import projector
 
 REAL = ("digits", "mnist-5k", "faces", "iris", "wine")
-# the Explore page's defaults, so a map made here is the one Explore shows (one disk-cache entry)
-DEFAULTS = {"pca": (("axes", (1, 2)),), "tsne": (("learning_rate", "auto"), ("n_iter", 500), ("perplexity", 30.0)),
-            "umap": (("metric", "euclidean"), ("min_dist", 0.1), ("n_neighbors", 15))}
+DEFAULTS = {m: tuple(sorted(p.items())) for m, p in DEFAULT_PARAMS.items()}  # as Explore's cache keys
 TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
 
