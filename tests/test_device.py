@@ -104,3 +104,22 @@ def test_sentence_encoder_on_cuda():
     assert sim[0, 1] > sim[0, 2]
     cpu = get_encoder("minilm", "cpu")(["a cat sits on the mat"])
     np.testing.assert_allclose(v[0], cpu[0], atol=1e-3)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(os.environ.get("EMBEDLAB_GPU_TESTS") != "1", reason="opt-in: set EMBEDLAB_GPU_TESTS=1")
+def test_autoencoder_trains_and_loads_on_cuda(tmp_path):
+    if not _cuda():
+        pytest.skip("CUDA is not available")
+    from core.embed import autoencoders as ae
+
+    x, _ = ae.pixels("mnist-5k")
+    train, test = ae.split(len(x))
+    model = ae.Autoencoder(kind="vae", code_size=2, epochs=3).fit(x[train])
+    assert model.device_ == "cuda" and next(model.net_.parameters()).device.type == "cuda"
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    cpu = ae.Autoencoder.load(model.save(tmp_path / "vae.pt"), device="cpu")
+    np.testing.assert_allclose(cpu.encode(x[test[:50]]), model.encode(x[test[:50]]), atol=5e-2)  # float16 weights
+    shipped = ae.shipped("mnist-5k", "vae", 2, device="cuda")
+    codes, images = ae.latent_grid(shipped, 20)
+    assert images.shape == (400, 784) and 0 <= images.min() and images.max() <= 1

@@ -72,8 +72,9 @@ def pixels(name: str, data=None) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(data.vectors, dtype=np.float32)
     if src.pool > 1:
         full = src.side * src.pool
+        if full * full != x.shape[1]:
+            raise InputError(f"{name} rows have {x.shape[1]} pixels; expected {full}x{full}")
         x = x.reshape(-1, src.side, src.pool, src.side, src.pool).mean(axis=(2, 4)).reshape(len(x), -1)
-        assert full * full == data.vectors.shape[1]
     return np.ascontiguousarray(x), np.asarray(data.labels)
 
 
@@ -85,6 +86,12 @@ def split(n: int, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray
 
 
 # ------------------------------------------------------------------------------------ architectures
+def _real(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+
+
 def _mlp(sizes: list[int], last=None):
     from torch import nn
 
@@ -136,6 +143,7 @@ def _variational(n_in: int, hidden: tuple[int, ...], code: int):
             self.mu = nn.Linear(hidden[-1], code)
             self.logvar = nn.Linear(hidden[-1], code)
             self.decoder = _mlp([code, *reversed(hidden), n_in], last=nn.Sigmoid())
+            self.noise = None  # a torch.Generator of its own: other sessions' torch calls cannot change it
 
         def encode(self, x):
             return self.mu(self.body(x))  # the mean: where an image sits in the latent plane
@@ -146,7 +154,8 @@ def _variational(n_in: int, hidden: tuple[int, ...], code: int):
         def loss(self, x, beta: float):
             h = self.body(x)
             mu, logvar = self.mu(h), self.logvar(h).clamp(-10, 10)
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            eps = torch.randn(mu.shape, generator=self.noise, device=mu.device, dtype=mu.dtype)
+            z = mu + eps * torch.exp(0.5 * logvar)
             recon = nn.functional.binary_cross_entropy(self.decoder(z), x, reduction="sum")
             kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
             return (recon + beta * kl) / len(x)
@@ -212,11 +221,11 @@ class Autoencoder:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
                 raise InputError(f"{name}={value!r} must be a whole number from {lo} to {hi}")
-        if not (isinstance(self.learning_rate, (int, float)) and 1e-5 <= self.learning_rate <= 0.1):
+        if not (_real(self.learning_rate) and 1e-5 <= self.learning_rate <= 0.1):
             raise InputError(f"learning_rate={self.learning_rate!r} must be between 0.00001 and 0.1 (try 0.001)")
-        if not (isinstance(self.beta, (int, float)) and 0 <= self.beta <= 100):
+        if not (_real(self.beta) and 0 <= self.beta <= 100):
             raise InputError(f"beta={self.beta!r} must be between 0 and 100 (1 is the standard VAE)")
-        if not self.hidden or any(int(h) < 1 for h in self.hidden):
+        if not self.hidden or not all(isinstance(h, (int, np.integer)) and h >= 1 for h in self.hidden):
             raise InputError(f"hidden={self.hidden!r} must be a non-empty list of positive layer widths")
 
     @staticmethod
@@ -231,8 +240,9 @@ class Autoencoder:
     def _build(self, n_in: int):
         import torch
 
-        torch.manual_seed(int(self.random_state))
-        return KINDS[self.kind].build(n_in, tuple(int(h) for h in self.hidden), int(self.code_size))
+        with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching the process's RNG
+            torch.manual_seed(int(self.random_state))
+            return KINDS[self.kind].build(n_in, tuple(int(h) for h in self.hidden), int(self.code_size))
 
     def fit(self, X, y=None, progress: TrainProgress = None):
         """Train on ``X`` (rows of pixels in [0, 1]); ``loss_curve_`` holds each epoch's mean loss."""
@@ -248,6 +258,8 @@ class Autoencoder:
         opt = torch.optim.Adam(net.parameters(), lr=float(self.learning_rate))
         data = torch.from_numpy(X).to(self.device_)
         gen = torch.Generator().manual_seed(int(self.random_state))
+        if hasattr(net, "noise"):
+            net.noise = torch.Generator(device=self.device_).manual_seed(int(self.random_state) + 1)
         n, bs = len(X), int(self.batch_size)
         steps = (n + bs - 1) // bs
         total = int(self.epochs) * steps
@@ -268,8 +280,6 @@ class Autoencoder:
                     done = epoch * steps + step + 1
                     progress(done / total, self.loss_curve_ + [running / min(n, (step + 1) * bs)])
             self.loss_curve_.append(running / n)
-        if progress:
-            progress(1.0, list(self.loss_curve_))
         self.fit_seconds_ = time.perf_counter() - start
         net.eval()
         self.net_ = net
@@ -279,16 +289,19 @@ class Autoencoder:
     def _run(self, fn, rows: np.ndarray, batch: int = 2048) -> np.ndarray:
         import torch
 
-        if not hasattr(self, "net_"):
-            raise InputError("this autoencoder is not trained yet: call fit() or load() first")
         out = []
         with torch.inference_mode():
             for i in range(0, len(rows), batch):
                 out.append(fn(torch.from_numpy(np.array(rows[i:i + batch])).to(self.device_)).float().cpu().numpy())
-        return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+        return np.concatenate(out)
+
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise InputError("this autoencoder is not trained yet: call fit() or load() first")
 
     def encode(self, X) -> np.ndarray:
         """The code of each row (the VAE's mean)."""
+        self._require_fitted()
         X = self._check_X(X)
         if X.shape[1] != self.n_features_in_:
             raise InputError(f"rows have {X.shape[1]} pixels; this model was trained on {self.n_features_in_}")
@@ -296,8 +309,9 @@ class Autoencoder:
 
     def decode(self, Z) -> np.ndarray:
         """Pixels decoded from codes ``Z`` (n, code_size)."""
+        self._require_fitted()
         Z = np.asarray(Z, dtype=np.float32)
-        if Z.ndim != 2 or Z.shape[1] != int(self.code_size) or not np.isfinite(Z).all():
+        if len(Z) == 0 or Z.ndim != 2 or Z.shape[1] != int(self.code_size) or not np.isfinite(Z).all():
             raise InputError(f"codes must be finite, of shape (n, {self.code_size}); got {Z.shape}")
         return self._run(self.net_.decode, Z)
 
@@ -314,6 +328,7 @@ class Autoencoder:
         """Write the weights (float16, to keep ``data/`` small) and the parameters to ``path``."""
         import torch
 
+        self._require_fitted()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         params = {**self.get_params(), "hidden": list(self.hidden), "device": "auto"}
@@ -379,7 +394,7 @@ def pca_reconstruct(X_train: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
     from sklearn.decomposition import PCA
 
     pca = PCA(n_components=k, random_state=0).fit(X_train)
-    return np.clip(pca.inverse_transform(pca.transform(X)), 0, 1).astype(np.float32)
+    return pca.inverse_transform(pca.transform(X)).astype(np.float32)  # unclipped, as pca_errors scores it
 
 
 def latent_grid(model: Autoencoder, n: int = 20, span: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
@@ -389,7 +404,7 @@ def latent_grid(model: Autoencoder, n: int = 20, span: float = 3.0) -> tuple[np.
     """
     if int(model.code_size) != 2:
         raise InputError(f"the latent grid needs a 2-D code; this model's code has {model.code_size} numbers")
-    if not 2 <= n <= 60:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= 60:
         raise InputError(f"grid size n={n!r} must be from 2 to 60")
     if not 0 < span <= 10:
         raise InputError(f"span={span!r} must be between 0 and 10")
@@ -505,6 +520,11 @@ def rebuild_shipped(out_dir: str | Path = SHIPPED_DIR, sources=tuple(SOURCES), d
                     log: Callable[[str], None] = print) -> list[dict]:
     """Retrain every shipped model and rewrite the model card (``README.md``) in ``out_dir``."""
     rows = [row for name in sources for row in train_shipped(name, out_dir, device=device, log=log)]
+    old = Path(out_dir) / "metrics.json"
+    if old.is_file():  # keep the rows of sources not retrained this time (their weights stay too)
+        kept = [r for r in json.loads(old.read_text(encoding="utf-8")) if r["source"] not in sources]
+        rows = kept + rows
+    rows.sort(key=lambda r: (r["source"] != "mnist-5k", r["source"], r["kind"], r["code_size"]))
     (Path(out_dir) / "README.md").write_text(model_card(rows), encoding="utf-8")
     (Path(out_dir) / "metrics.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return rows

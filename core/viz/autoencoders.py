@@ -56,6 +56,7 @@ def latent_figure(codes: np.ndarray, color, hover, span: float, picked: tuple[fl
     if picked is not None:
         fig.add_trace(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name="decoded point",
                                  marker=dict(size=18, symbol="x", color=PICK_COLOR, line=dict(width=2))))
-    fig.update_xaxes(range=[-span * 1.05, span * 1.05], showticklabels=True, title="z1")
-    fig.update_yaxes(range=[-span * 1.05, span * 1.05], showticklabels=True, title="z2")
+    reach = max([span, *(abs(v) for v in picked or ())]) * 1.05  # a linked point beyond the span stays in view
+    fig.update_xaxes(range=[-reach, reach], showticklabels=True, title="z1")
+    fig.update_yaxes(range=[-reach, reach], showticklabels=True, title="z2")
     return fig
