@@ -28,21 +28,22 @@ class Sweep:
     values: tuple
     fixed: dict = field(default_factory=dict)
     lesson: str = ""
+    default: float | int | None = None  # the value a page looks at first (None: the first)
 
     def label(self, value) -> str:
         return f"{self.param.replace('_', ' ')} {value:g}" if isinstance(value, float) else f"{self.param} {value}"
 
 
 SWEEPS: dict[str, Sweep] = {s.name: s for s in [
-    Sweep("perplexity", "t-SNE across perplexity", "tsne", "perplexity", (2, 5, 10, 30, 50, 100),
+    Sweep("perplexity", "t-SNE across perplexity", "tsne", "perplexity", (2, 5, 10, 30, 50, 100), default=30,
           lesson="Perplexity is roughly how many neighbours each point listens to. Too low and the map breaks "
                  "into specks; too high and fine structure blurs. No single value is right for every data set."),
     Sweep("n_neighbors", "UMAP across n_neighbors", "umap", "n_neighbors", (3, 5, 10, 15, 50, 100),
-          fixed={"min_dist": 0.1},
+          fixed={"min_dist": 0.1}, default=15,
           lesson="n_neighbors sets how local UMAP's view is: small values keep fine local detail and lose the "
                  "big picture, large values keep the global layout."),
     Sweep("min_dist", "UMAP across min_dist", "umap", "min_dist", (0.0, 0.1, 0.25, 0.5, 0.8, 0.99),
-          fixed={"n_neighbors": 15},
+          fixed={"n_neighbors": 15}, default=0.1,
           lesson="min_dist is how tightly UMAP may pack points: it changes the look of clusters, not which "
                  "points are neighbours."),
     Sweep("tsne-seed", "t-SNE across seeds", "tsne", "seed", (0, 1, 2, 3), fixed={"perplexity": 30},
@@ -88,7 +89,10 @@ def check_sweep(name: str) -> Sweep:
 
 
 def usable_values(sweep: Sweep, n: int) -> tuple:
-    """The sweep's values that make sense for ``n`` points (perplexity < n/3, n_neighbors < n)."""
+    """The sweep's values that make sense for ``n`` points (perplexity < n/3, n_neighbors < n); none when a
+    parameter held fixed does not (the seed sweeps' perplexity 30 needs 91 points)."""
+    if sweep.fixed.get("perplexity", 0) > (n - 1) / 3 or sweep.fixed.get("n_neighbors", 0) >= n:
+        return ()
     if sweep.param == "perplexity":
         return tuple(v for v in sweep.values if v <= (n - 1) / 3)
     if sweep.param == "n_neighbors":
@@ -104,7 +108,8 @@ def run_sweep(data, name: str, progress: Progress = None, values: tuple | None =
     n = len(getattr(data, "vectors", data))
     todo = usable_values(sweep, n) if values is None else tuple(values)
     if not todo:
-        raise InputError(f"{n} points are too few for the {sweep.title} sweep; use at least 30")
+        raise InputError(f"{n} points are too few for the {sweep.title} sweep; take more points or "
+                         "another sweep")
     out = []
     for k, value in enumerate(todo):
         params = dict(sweep.fixed)

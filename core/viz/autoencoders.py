@@ -35,12 +35,13 @@ def loss_figure(losses: list[float], epochs: int | None = None):
     fig.update_layout(xaxis_title="epoch", yaxis_title="training loss per image", height=260,
                       margin=dict(l=10, r=10, t=10, b=10), template="plotly_white")
     if epochs:
-        fig.update_xaxes(range=[0.5, max(epochs, len(losses)) + 0.5])
+        last = max(epochs, len(losses))
+        fig.update_xaxes(range=[0.5, last + 0.5], dtick=max(1, round(last / 10)))  # whole epochs only
     return fig
 
 
 def latent_figure(codes: np.ndarray, color, hover, span: float, picked: tuple[float, float] | None = None,
-                  grid: int = 41, height: int = 520):
+                  grid: int = 61, height: int = 520):
     """The images' codes in a 2-D latent plane, over an invisible grid of clickable points so that a
     click anywhere in [-span, span]^2 reports a position (its x and y), and ``picked`` starred."""
     import plotly.graph_objects as go
@@ -48,15 +49,16 @@ def latent_figure(codes: np.ndarray, color, hover, span: float, picked: tuple[fl
     from core.viz.scatter import projector_figure
 
     fig = projector_figure(codes, color, hover, size=5, height=height)
-    axis = np.linspace(-span, span, grid)
+    reach = max([span, *(abs(v) for v in picked or ())]) * 1.05  # a linked point beyond the span stays in view
+    # equal axis scales stretch the shorter axis beyond ``reach``: the clickable grid covers that margin too
+    axis = np.linspace(-1.6 * reach, 1.6 * reach, grid)
     gx, gy = np.meshgrid(axis, axis)
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="anywhere", showlegend=False,
-                             marker=dict(size=max(4, 360 // grid), color="#000000", opacity=0),
+                             marker=dict(size=max(4, 480 // grid), color="#000000", opacity=0),
                              hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra>click to decode</extra>"))
     if picked is not None:
-        fig.add_trace(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name="decoded point",
+        fig.add_trace(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name="decoded point", showlegend=False,
                                  marker=dict(size=18, symbol="x", color=PICK_COLOR, line=dict(width=2))))
-    reach = max([span, *(abs(v) for v in picked or ())]) * 1.05  # a linked point beyond the span stays in view
     fig.update_xaxes(range=[-reach, reach], showticklabels=True, title="z1")
     fig.update_yaxes(range=[-reach, reach], showticklabels=True, title="z2")
     return fig

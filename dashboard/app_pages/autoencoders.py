@@ -75,7 +75,7 @@ with plane:
     parts.latent_plane(source, span, picked)
 if picked is not None:
     img = cached.ae_model(source, "vae", 2).decode(np.array([picked], dtype=np.float32))
-    st.image(ae.tile(img, spec.side, 1), width=140, caption=f"decoded at z = ({picked[0]:.2f}, {picked[1]:.2f})")
+    st.image(ae.tile(img, spec.side, 1), width=180, caption=f"decoded at z = ({picked[0]:.2f}, {picked[1]:.2f})")
 else:
     st.caption("Click anywhere in the plane on the right to decode that point.")
 

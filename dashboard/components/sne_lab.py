@@ -52,9 +52,13 @@ def _labels(name: str) -> list[str]:
     return [sweep.label(v) for v in usable_values(sweep, cached.TOY_POINTS)]
 
 
+def _first_look(name: str) -> str:
+    sweep = SWEEPS[name]
+    return sweep.label(sweep.default) if sweep.default is not None else _labels(name)[0]
+
+
 def _new_sweep() -> None:
-    labels = _labels(st.session_state[state.SWEEP])
-    state.reset_widgets({state.SWEEP_VALUE: labels[min(3, len(labels) - 1)]})
+    state.reset_widgets({state.SWEEP_VALUE: _first_look(st.session_state[state.SWEEP])})
 
 
 def sweep_choice() -> str:
@@ -68,8 +72,9 @@ def sweep_maps(toy_name: str, name: str) -> tuple[list, str]:
     panels = with_bar(f"Computing {SWEEPS[name].title}", cached.sweep, toy_name, name)
     labels = [title for title, _ in panels]
     state.check_url_choice(state.SWEEP_VALUE, labels, "the sweep value")
-    chosen = st.select_slider("Look closer at", labels, labels[min(3, len(labels) - 1)], key=state.SWEEP_VALUE,
-                              bind="query-params")
+    first = _first_look(name)
+    chosen = st.select_slider("Look closer at", labels, first if first in labels else labels[0],
+                              key=state.SWEEP_VALUE, bind="query-params")
     return panels, chosen
 
 

@@ -1,0 +1,162 @@
+"""The lessons in headless Chromium: a click in the VAE's latent plane, training from the page, and the
+t-SNE lab's sweep slider.
+
+The server and browser fixtures are test_browser's (one server, with an empty EmbedLab home, for this
+module: the lab's first render computes its t-SNE maps, so the timeouts are generous). Charts are read
+through Plotly's own state (``gd._fullLayout``, ``gd._fullData``); each test waits for a condition, never
+a fixed sleep, and saves a screenshot of the part it checks in tests/artifacts/: look at them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
+
+pytestmark = pytest.mark.browser
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
+LATENT = ".st-key-ae_latent .js-plotly-plot"  # Streamlit puts a widget's key in its container's classes
+BIG = ".st-key-lab_big .js-plotly-plot"
+PLOT_AREA = """sel => {  // the plot area on screen, and Plotly's pixel -> data conversions
+    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const r = gd.getBoundingClientRect();
+    return {left: r.left + xa._offset, top: r.top + ya._offset, width: xa._length, height: ya._length,
+            dragmode: gd._fullLayout.dragmode};
+}"""
+TO_DATA = """([sel, px, py]) => {
+    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const r = gd.getBoundingClientRect();
+    return [xa.p2l(px - r.left - xa._offset), ya.p2l(py - r.top - ya._offset)];
+}"""
+HOVERED = "sel => { const gd = document.querySelector(sel); return !!(gd._hoverdata && gd._hoverdata.length); }"
+TITLE = "sel => document.querySelector(sel)._fullLayout.title.text.replace(/<\\/?b>/g, '')"
+
+
+@pytest.fixture
+def open_page(browser):  # noqa: F811
+    """Open a URL in a fresh page and wait for ``ready`` (a selector) and the end of the run; pages close
+    even if a test fails (a page left open keeps its WebGL contexts, of which Chromium allows only a few)."""
+    pages = []
+
+    def open_(url: str, ready: str = ".js-plotly-plot", timeout: float = 240_000):
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        pages.append(page)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector(ready, timeout=timeout)
+        page.wait_for_function(IDLE, timeout=timeout)
+        return page, errors
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+def _settled(page, condition: str, arg=None, timeout: float = 30_000) -> None:
+    """Wait for ``condition`` (a JS function) and then for the script run it started to end."""
+    page.wait_for_function(condition, arg=arg, timeout=timeout)
+    page.wait_for_function(IDLE, timeout=120_000)
+
+
+def _url_param(page, key: str) -> str | None:
+    return page.evaluate("key => new URL(location.href).searchParams.get(key)", key)
+
+
+def _no_exception(page, errors: list[str]) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert not errors, errors
+
+
+def test_a_click_in_the_latent_plane_decodes_that_point(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/autoencoders", ready=LATENT)
+    expect(page.get_by_text("Click anywhere in the plane on the right to decode that point.")).to_be_visible()
+    page.locator(LATENT).scroll_into_view_if_needed()
+    area = page.evaluate(PLOT_AREA, LATENT)
+    assert area["dragmode"] == "pan"  # where a click selects the point under the mouse
+    x, y = area["left"] + 0.7 * area["width"], area["top"] + 0.3 * area["height"]  # up and right of the middle
+    want = page.evaluate(TO_DATA, [LATENT, x, y])  # before the click: the decoded point's legend entry resizes the plot
+    for _ in range(40):  # hover first: Plotly clicks the point it hovers (the invisible grid's nearest)
+        page.mouse.move(x - 6, y - 6, steps=2)
+        page.mouse.move(x, y, steps=3)
+        if page.evaluate(HOVERED, LATENT):
+            break
+        page.wait_for_timeout(250)
+    page.mouse.click(x, y)
+    _settled(page, "() => new URL(location.href).searchParams.has('z')")
+    z1, z2 = (float(v) for v in _url_param(page, "z").split(","))
+    assert abs(z1 - want[0]) < 0.4 and abs(z2 - want[1]) < 0.4, ((z1, z2), want)  # a grid point near the click
+    assert z1 > 0 and z2 > 0
+    caption = page.get_by_text(re.compile(r"^decoded at z = \("))
+    expect(caption).to_have_text(f"decoded at z = ({z1:.2f}, {z2:.2f})", timeout=30_000)
+    decoded = page.locator('[data-testid="stImage"]').filter(has_text="decoded at z =").locator("img")
+    expect(decoded).to_have_count(1)
+    assert decoded.evaluate("img => img.complete && img.naturalWidth > 0")
+    star = page.evaluate(f"() => document.querySelector('{LATENT}')._fullData"
+                         ".filter(t => t.name === 'decoded point').map(t => [t.x[0], t.y[0]])")
+    assert star == [[pytest.approx(z1, abs=1e-3), pytest.approx(z2, abs=1e-3)]]
+    assert page.get_by_text("Click anywhere in the plane on the right to decode that point.").count() == 0
+    caption.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "autoencoders_decode.png"))
+    _no_exception(page, errors)
+
+
+def test_training_from_the_page_draws_its_loss_and_scores_it(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/autoencoders?ep=2")
+    train = page.get_by_role("button", name="Train")
+    train.scroll_into_view_if_needed()
+    assert _url_param(page, "tr") is None
+    expect(page.get_by_text("Training starts from fresh random weights")).to_be_visible()
+    train.click()
+    _settled(page, "() => new URL(location.href).searchParams.get('tr') === '1'", timeout=30_000)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="your model: held-out MSE")
+    expect(metric).to_have_count(1, timeout=180_000)
+    page.wait_for_function(IDLE, timeout=120_000)
+    value = float(metric.locator('[data-testid="stMetricValue"]').inner_text())
+    assert 0 < value < 0.5
+    loss = ".st-key-loss_final .js-plotly-plot"
+    expect(page.locator(loss)).to_have_count(1)
+    curve = page.evaluate(f"() => document.querySelector('{loss}')._fullData.map(t => Array.from(t.y))")
+    assert len(curve) == 1 and len(curve[0]) == 2 and curve[0][1] < curve[0][0]  # two epochs, the loss falls
+    assert _url_param(page, "ep") == "2"
+    assert page.locator('[data-testid="stProgress"]').count() == 0  # the bar is gone once trained
+    assert page.get_by_text("Training starts from fresh random weights").count() == 0
+    page.locator(loss).scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "autoencoders_train.png"))
+    _no_exception(page, errors)
+
+
+def test_the_sweep_slider_picks_the_big_map(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/sne_lab", ready=BIG, timeout=300_000)
+    assert page.evaluate(TITLE, BIG) == "t-SNE, perplexity 30"
+    assert _url_param(page, "sv") is None  # the default is not in the link
+    thumb = page.locator(".st-key-sv input[type=range]")
+    expect(thumb).to_have_attribute("aria-valuetext", "perplexity 30")
+    thumb.focus()
+    page.keyboard.press("ArrowLeft")
+    _settled(page, "() => new URL(location.href).searchParams.get('sv') === 'perplexity 10'")
+    page.wait_for_function(f"s => ({TITLE})(s) === 't-SNE, perplexity 10'", arg=BIG, timeout=30_000)
+    expect(thumb).to_have_attribute("aria-valuetext", "perplexity 10")
+    assert page.locator('[data-testid="stAlert"]').count() == 0
+    page.screenshot(path=str(artifacts / "sne_lab_slider.png"))
+    _no_exception(page, errors)
+
+
+def test_a_new_sweep_resets_the_slider_and_its_link_reopens_cleanly(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/sne_lab?sv=perplexity+5", ready=BIG, timeout=300_000)
+    assert page.evaluate(TITLE, BIG) == "t-SNE, perplexity 5"
+    page.locator(".st-key-sw").get_by_text("min_dist", exact=True).click()
+    _settled(page, "() => new URL(location.href).searchParams.get('sw') === 'min_dist'")
+    page.wait_for_function(f"s => ({TITLE})(s) === 'UMAP, min dist 0.1'", arg=BIG, timeout=120_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    assert _url_param(page, "sv") is None  # the old sweep's value left the link (the new one is the default)
+    expect(page.locator(".st-key-sv input[type=range]")).to_have_attribute("aria-valuetext", "min dist 0.1")
+    assert page.locator('[data-testid="stAlert"]').count() == 0
+    _no_exception(page, errors)
+    again, errors = open_page(page.url, ready=BIG)  # the link it now shows opens the same view
+    assert again.evaluate(TITLE, BIG) == "UMAP, min dist 0.1"
+    assert again.locator('[data-testid="stAlert"]').count() == 0
+    again.screenshot(path=str(artifacts / "sne_lab_min_dist.png"))
+    _no_exception(again, errors)
