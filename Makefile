@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[test]"
 	$(BIN)/embedlab warmup
+	$(BIN)/embedlab fetch-corpus || echo "warning: the FOLDOC corpus could not be fetched; the search lab will say how to get it"
 	touch $(STAMP)
 
 run: setup

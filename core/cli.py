@@ -68,6 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--svd", choices=["full", "randomized"], default="full")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("fetch-corpus", help="download and unpack the FOLDOC corpus for the search lab (set-up time)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="rank the FOLDOC corpus for a query")
+    p.add_argument("query")
+    p.add_argument("--ranker", choices=["tf", "tfidf", "bm25"], default="bm25")
+    p.add_argument("--k", type=int, default=10, help="results, 1..1000 (default 10)")
+    p.add_argument("--k1", type=float, default=1.5, help="BM25's term-frequency saturation (default 1.5)")
+    p.add_argument("--b", type=float, default=0.75, help="BM25's length normalisation, 0..1 (default 0.75)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("train-autoencoders",
                        help="retrain the shipped autoencoders/VAEs and rewrite their model card (a few minutes)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/autoencoders)")
@@ -215,6 +226,34 @@ def cmd_eigenfaces(args) -> dict:
             "held_out": "shots 9 and 10 of each of the 40 people (80 photos); fitted on the other 320"}
 
 
+def cmd_fetch_corpus(args) -> dict:
+    from core.search.corpus import fetch_foldoc, load_foldoc
+
+    where = fetch_foldoc(log=(lambda _: None) if args.json else print)
+    corpus = load_foldoc(where)
+    if not args.json:
+        print(f"FOLDOC: {corpus.n:,} documents, {corpus.n_links:,} links, in {where}")
+    return {"path": str(where), "documents": corpus.n, "links": corpus.n_links}
+
+
+def cmd_search(args) -> dict:
+    """Rank FOLDOC for a query: ``results`` (id, title, score), best first."""
+    from core.search.corpus import load_corpus
+    from core.search.lexical import Index, make_ranker
+
+    corpus = load_corpus("foldoc")
+    params = {"k1": args.k1, "b": args.b} if args.ranker == "bm25" else {}
+    res = make_ranker(args.ranker, Index.build(corpus.texts), **params).search(args.query, k=args.k)
+    results = [{"id": corpus.ids[r], "title": corpus.titles[r], "score": float(s)}
+               for r, s in zip(res.rows, res.scores, strict=True)]
+    if not args.json:
+        for i, hit in enumerate(results, 1):
+            print(f"{i:3d}. {hit['score']:8.4f}  {hit['title']}")
+        if not results:
+            print(f"no document contains any of: {', '.join(res.terms)}")
+    return {"query": args.query, "ranker": args.ranker, "terms": res.terms, "results": results}
+
+
 def cmd_train_autoencoders(args) -> dict:
     """Rebuild data/models/autoencoders: every shipped model, its metrics and the model card."""
     from core.embed import autoencoders
@@ -230,7 +269,7 @@ def cmd_train_autoencoders(args) -> dict:
 
 COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_project, "neighbors": cmd_neighbors,
             "serve": cmd_serve, "warmup": cmd_warmup, "eigenfaces": cmd_eigenfaces,
-            "train-autoencoders": cmd_train_autoencoders}
+            "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search}
 
 
 def main(argv: list[str] | None = None) -> int:
