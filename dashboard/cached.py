@@ -332,3 +332,28 @@ def crowding() -> dict:
     from core.embed.sne import crowding as radii
 
     return radii()
+
+
+# ------------------------------------------------------------------------------------ the search lab
+@st.cache_resource(max_entries=2, show_spinner="Loading the corpus…")
+def corpus(name: str = "foldoc"):
+    """A corpus of the search lab (shared, read-only); raises InputError when it is not installed."""
+    from core.search.corpus import load_corpus
+
+    return load_corpus(name)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Indexing the corpus…")
+def lexical_index(name: str = "foldoc"):
+    from core.search.lexical import Index
+
+    return Index.build(corpus(name).texts)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def ranker(name: str, kind: str, k1: float = 1.5, b: float = 0.75):
+    """A keyword ranker over a corpus (BM25 takes k1 and b)."""
+    from core.search.lexical import make_ranker
+
+    params = {"k1": k1, "b": b} if kind == "bm25" else {}
+    return make_ranker(kind, lexical_index(name), **params)

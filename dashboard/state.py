@@ -33,6 +33,9 @@ TRAIN_KIND, TRAIN_CODE, EPOCHS, TRAIN_LR, TRAINED = "tk", "tc", "ep", "tlr", "tr
 # t-SNE / UMAP lab (the point is "pt", the perplexity "perp", the real dataset "ds")
 TOY, SWEEP, SWEEP_VALUE, SNAPSHOT = "toy", "sw", "sv", "iter"
 
+# Search lab (the query is "q", the number of results "k")
+K1, B = "k1", "b"
+
 SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 
 

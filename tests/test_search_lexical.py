@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import InputError
 from core.search.corpus import corpora_dir, load_corpus, load_foldoc
-from core.search.lexical import RANKERS, Index, make_ranker, tokenize
+from core.search.lexical import RANKERS, Index, make_ranker, stuffing_curve, tokenize
 
 DOCS = [
     "The cat sat on the mat.",
@@ -162,3 +162,24 @@ def test_a_missing_corpus_says_how_to_get_it(tmp_path):
         load_foldoc(tmp_path)
     with pytest.raises(InputError, match="corpus 'wiki' is not known; choose one of foldoc"):
         load_corpus("wiki")
+
+
+def test_adding_a_document_extends_the_index_and_leaves_the_old_one(index):
+    grown = index.with_document("Unicorn cat unicorn")
+    assert grown.n == index.n + 1 and index.n == 6 and "unicorn" not in index.vocabulary
+    assert grown.tf(6, "unicorn") == 2 and grown.tf(6, "cat") == 1 and grown.doc_len[-1] == 3
+    rebuilt = Index.build(DOCS + ["Unicorn cat unicorn"])
+    np.testing.assert_allclose(make_ranker("bm25", grown).scores("cat unicorn")[0],
+                               make_ranker("bm25", rebuilt).scores("cat unicorn")[0], rtol=1e-6)
+
+
+def test_stuffing_raises_tf_without_bound_and_bm25_towards_a_ceiling(index):
+    rows = stuffing_curve(index, "cheap flights", [1, 10, 100], page="a page about travel")
+    by = {(r["ranker"], r["repeats"]): r for r in rows}
+    assert [by["tf", n]["score"] for n in (1, 10, 100)] == [2, 20, 200]
+    bm = [by["bm25", n]["score"] for n in (1, 10, 100)]
+    per_repeat_early, per_repeat_late = (bm[1] - bm[0]) / 9, (bm[2] - bm[1]) / 90
+    assert bm[0] < bm[1] < bm[2] and per_repeat_late < 0.1 * per_repeat_early  # saturation
+    assert all(by[name, 100]["rank"] == 1 for name in ("tf", "tfidf", "bm25"))
+    with pytest.raises(InputError, match="repeats must be whole numbers from 1 to 1000"):
+        stuffing_curve(index, "cheap", [0])

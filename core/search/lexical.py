@@ -62,6 +62,17 @@ class Index:
     def n(self) -> int:
         return self.counts.shape[0]
 
+    def with_document(self, text: str) -> Index:
+        """A new index: this one plus ``text`` as the last document (this one is left as it is)."""
+        vocabulary = dict(self.vocabulary)
+        cols = np.asarray([vocabulary.setdefault(t, len(vocabulary)) for t in tokenize(text)], dtype=np.int32)
+        width = len(vocabulary)
+        old = self.counts if width == self.counts.shape[1] else sp.csr_matrix(
+            (self.counts.data, self.counts.indices, self.counts.indptr), shape=(self.n, width))
+        row = sp.csr_matrix((np.ones(len(cols), np.float32), cols, [0, len(cols)]), shape=(1, width))
+        row.sum_duplicates()
+        return Index(vocabulary, sp.vstack([old, row], format="csr"), np.append(self.doc_len, np.float32(len(cols))))
+
     @property
     def df(self) -> np.ndarray:
         if not hasattr(self, "_df"):
@@ -209,3 +220,23 @@ def make_ranker(name: str, index: Index, **params) -> _Ranker:
         return RANKERS[name](index, **params)
     except TypeError as exc:
         raise InputError(f"{name} does not take {', '.join(params)}: {exc}") from None
+
+
+def stuffing_curve(index: Index, phrase: str, repeats, rankers=("tf", "tfidf", "bm25"), k1: float = 1.5,
+                   b: float = 0.75, page: str = "") -> list[dict]:
+    """Add a spam page repeating ``phrase`` N times (plus ``page``, any other text) for each N in
+    ``repeats``, and score it for the query ``phrase``: one row per (N, ranker) with its score and
+    rank among all pages (1 = first). The keyword-stuffing lesson."""
+    terms = index.terms(phrase)
+    repeats = [int(r) for r in repeats]
+    if not repeats or min(repeats) < 1 or max(repeats) > 1000:
+        raise InputError("repeats must be whole numbers from 1 to 1000")
+    out = []
+    for count in repeats:
+        grown = index.with_document(" ".join([" ".join(terms)] * count) + " " + page)
+        for name in rankers:
+            params = {"k1": k1, "b": b} if name == "bm25" else {}
+            scores, _ = make_ranker(name, grown, **params).scores(phrase)
+            mine = float(scores[-1])
+            out.append({"repeats": count, "ranker": name, "score": mine, "rank": int((scores > mine).sum()) + 1})
+    return out

@@ -25,4 +25,6 @@ PAGES = [
              sample_query="ds=faces&code=4&z=1.2,-0.5&grid=12"),
     PageSpec("sne_lab.py", "t-SNE & UMAP lab", ":material/bubble_chart:", "sne_lab",
              sample_query="toy=cluster-distances&sw=n_neighbors&perp=10&pt=7&iter=300&ds=iris"),
+    PageSpec("search_ranking.py", "Keyword ranking", ":material/manage_search:", "search_ranking",
+             sample_query="q=python+programming+language&k1=0.5&b=0.3&k=5"),
 ]

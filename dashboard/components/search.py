@@ -1,0 +1,51 @@
+"""Pieces of the search lab: the corpus (or how to get it), the query box, a ranked list that explains itself."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import EmbedLabError
+from core.viz.search import contributions_figure
+from dashboard import cached, state
+
+
+def corpus_or_stop(name: str = "foldoc"):
+    """The corpus; when it is not installed, say how to get it and stop the page."""
+    try:
+        return cached.corpus(name)
+    except EmbedLabError as exc:
+        st.error(f"{exc}.", icon=":material/error:")
+        st.stop()
+
+
+def query_box(default: str, help_text: str = "") -> str:
+    return st.text_input("Query", default, key=state.QUERY, bind="query-params", max_chars=500, help=help_text)
+
+
+def top_k(default: int = 10) -> int:
+    state.check_number(state.K, 1, 50, "the number of results", integer=True)
+    return int(st.slider("Results", 1, 50, default, key=state.K, bind="query-params"))
+
+
+def ranked(corpus, ranker, query: str, k: int, title: str, key: str) -> None:
+    """One ranker's top ``k`` for ``query``: a table, then each result's score term by term."""
+    st.markdown(f"**{title}**")
+    try:
+        res = ranker.search(query, k=k)
+    except EmbedLabError as exc:
+        st.warning(str(exc), icon=":material/search_off:")
+        return
+    if not len(res.rows):
+        st.info(f"No document contains any of: {', '.join(res.terms)}.", icon=":material/search_off:")
+        return
+    st.dataframe(pd.DataFrame({"rank": range(1, len(res.rows) + 1), "title": [corpus.titles[r] for r in res.rows],
+                               "score": res.scores}), hide_index=True, height=min(400, 38 + 35 * len(res.rows)),
+                 column_config={"score": st.column_config.NumberColumn(format="%.3f")})
+    parts = [ranker.explain(query, int(r)) for r in res.rows]
+    st.plotly_chart(contributions_figure([corpus.titles[r] for r in res.rows], parts), key=key)
+    with st.expander("Each result term by term"):
+        rows = [{"rank": i + 1, "title": corpus.titles[r], **p} for i, r in enumerate(res.rows) for p in parts[i]]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+            "idf": st.column_config.NumberColumn(format="%.3f"),
+            "contribution": st.column_config.NumberColumn(format="%.3f")})
