@@ -7,7 +7,7 @@ import html
 from core.explore import OKABE_ITO
 
 
-def contributions_figure(titles: list[str], parts: list[list[dict]], height_per_row: int = 26):
+def contributions_figure(titles: list[str], parts: list[list[dict]], height_per_row: int = 30):
     """Stacked horizontal bars: one bar per result (best on top), one colour per query term, the
     length of each piece that term's contribution to the score (from ``Ranker.explain``)."""
     import plotly.graph_objects as go
@@ -26,5 +26,5 @@ def contributions_figure(titles: list[str], parts: list[list[dict]], height_per_
                       margin=dict(l=10, r=10, t=10, b=10), template="plotly_white",
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", title_text="query term"),
                       xaxis_title="score")
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=names, ticktext=names)  # every result named
     return fig
