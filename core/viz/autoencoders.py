@@ -49,6 +49,11 @@ def latent_figure(codes: np.ndarray, color, hover, span: float, picked: tuple[fl
     from core.viz.scatter import projector_figure
 
     fig = projector_figure(codes, color, hover, size=5, height=height)
+    # SVG traces only: with WebGL points beside the SVG grid, Plotly's "closest" hover could pick a point
+    # far from the cursor, and a click would decode somewhere else than where the user clicked
+    fig = go.Figure([go.Scatter({k: v for k, v in t.to_plotly_json().items() if k != "type"})
+                     if t.type == "scattergl" else t for t in fig.data], layout=fig.layout)
+    fig.update_layout(hovermode="closest", hoverdistance=20)
     reach = max([span, *(abs(v) for v in picked or ())]) * 1.05  # a linked point beyond the span stays in view
     # equal axis scales stretch the shorter axis beyond ``reach``: the clickable grid covers that margin too
     axis = np.linspace(-1.6 * reach, 1.6 * reach, grid)
