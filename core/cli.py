@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b", type=float, default=0.75, help="BM25's length normalisation, 0..1 (default 0.75)")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("pagerank", help="PageRank of the FOLDOC link graph: the top pages")
+    p.add_argument("--top", type=int, default=10, help="pages listed, 1..1000 (default 10)")
+    p.add_argument("--damping", type=float, default=0.85, help="damping factor, 0 <= d < 1 (default 0.85)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("train-autoencoders",
                        help="retrain the shipped autoencoders/VAEs and rewrite their model card (a few minutes)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/autoencoders)")
@@ -254,6 +259,24 @@ def cmd_search(args) -> dict:
     return {"query": args.query, "ranker": args.ranker, "terms": res.terms, "results": results}
 
 
+def cmd_pagerank(args) -> dict:
+    """PageRank of FOLDOC's cross-reference graph: ``results`` (id, title, score), best first, and ``iterations``."""
+    from core.search.corpus import load_corpus
+    from core.search.links import corpus_pagerank
+
+    if not 1 <= args.top <= 1000:
+        raise InputError(f"--top must be from 1 to 1000 (got {args.top})")
+    corpus = load_corpus("foldoc")
+    pr = corpus_pagerank(corpus, damping=args.damping)
+    results = [{"id": corpus.ids[r], "title": corpus.titles[r], "score": float(pr.scores[r])} for r in pr.top(args.top)]
+    if not args.json:
+        for i, hit in enumerate(results, 1):
+            print(f"{i:3d}. {hit['score']:.6f}  {hit['title']}")
+        print(f"({pr.iterations} power iterations, damping {pr.damping:g})")
+    return {"damping": pr.damping, "iterations": pr.iterations, "converged": pr.converged,
+            "residuals": pr.residuals, "results": results}
+
+
 def cmd_train_autoencoders(args) -> dict:
     """Rebuild data/models/autoencoders: every shipped model, its metrics and the model card."""
     from core.embed import autoencoders
@@ -269,7 +292,8 @@ def cmd_train_autoencoders(args) -> dict:
 
 COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_project, "neighbors": cmd_neighbors,
             "serve": cmd_serve, "warmup": cmd_warmup, "eigenfaces": cmd_eigenfaces,
-            "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search}
+            "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search,
+            "pagerank": cmd_pagerank}
 
 
 def main(argv: list[str] | None = None) -> int:

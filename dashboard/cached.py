@@ -357,3 +357,58 @@ def ranker(name: str, kind: str, k1: float = 1.5, b: float = 0.75):
 
     params = {"k1": k1, "b": b} if kind == "bm25" else {}
     return make_ranker(kind, lexical_index(name), **params)
+
+
+REPEAT_GRID = (1, 2, 3, 5, 8, 13, 20, 30, 50, 80, 100)
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the spam page…")
+def stuffing(name: str, phrase: str, repeats: int, k1: float = 1.5, b: float = 0.75):
+    """The keyword-stuffing curves: the spam page's score and rank per keyword ranker against its repeats."""
+    from core.search.lexical import stuffing_curve
+
+    return stuffing_curve(lexical_index(name), phrase, sorted({*REPEAT_GRID, int(repeats)}), k1=k1, b=b)
+
+
+@st.cache_data(max_entries=16, show_spinner="Blending with PageRank…")
+def stuffing_links(name: str, phrase: str, repeats: int, weight: float, k1: float = 1.5, b: float = 0.75):
+    """The spam page's rank by BM25 alone and blended with PageRank, against its repeats."""
+    from core.search.links import stuffing_vs_links
+
+    return stuffing_vs_links(corpus(name), lexical_index(name), phrase, sorted({*REPEAT_GRID, int(repeats)}),
+                             weight=weight, k1=k1, b=b)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def stuffed_results(name: str, phrase: str, repeats: int, k1: float = 1.5, b: float = 0.75, k: int = 10):
+    """Each keyword ranker's top ``k`` for ``phrase`` once the spam page (row n) has joined the web."""
+    from core.search.lexical import make_ranker
+
+    index = lexical_index(name)
+    terms = index.terms(phrase)
+    grown = index.with_document(" ".join([" ".join(terms)] * int(repeats)))
+    out = {}
+    for kind in ("tf", "tfidf", "bm25"):
+        params = {"k1": k1, "b": b} if kind == "bm25" else {}
+        res = make_ranker(kind, grown, **params).search(phrase, k=k)
+        out[kind] = (res.rows, res.scores)
+    return out
+
+
+@st.cache_resource(max_entries=8, show_spinner="Running PageRank…")
+def pagerank(name: str, damping: float = 0.85):
+    from core.search.links import corpus_pagerank
+
+    return corpus_pagerank(corpus(name), damping=damping)
+
+
+FARM_GRID = (0, 1, 3, 10, 30, 100, 300, 1000)
+
+
+@st.cache_data(max_entries=16, show_spinner="Building link farms…")
+def link_farm(name: str, target: int, damping: float, size: int):
+    from core.search.links import link_farm_curve
+
+    web = corpus(name)
+    return link_farm_curve(web.n, web.link_src, web.link_dst, target, sorted({*FARM_GRID, int(size)}),
+                           damping=damping)

@@ -35,6 +35,8 @@ TOY, SWEEP, SWEEP_VALUE, SNAPSHOT = "toy", "sw", "sv", "iter"
 
 # Search lab (the query is "q", the number of results "k")
 K1, B = "k1", "b"
+REPEATS, WEIGHT = "rep", "w"  # keyword stuffing: the spam page's repeats; the PageRank weight of a blend
+DAMPING, PAGE, FARM = "damp", "page", "farm"  # PageRank: damping, the page looked at, link-farm size
 
 SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 

@@ -27,4 +27,8 @@ PAGES = [
              sample_query="toy=cluster-distances&sw=n_neighbors&perp=10&pt=7&iter=300&ds=iris"),
     PageSpec("search_ranking.py", "Keyword ranking", ":material/manage_search:", "search_ranking",
              sample_query="q=python+programming+language&k1=0.5&b=0.3&k=5"),
+    PageSpec("search_stuffing.py", "Keyword stuffing", ":material/report:", "search_stuffing",
+             sample_query="q=cheap+flights&rep=40&w=0.7"),
+    PageSpec("search_pagerank.py", "PageRank", ":material/hub:", "search_pagerank",
+             sample_query="damp=0.7&page=Lisp&farm=300&q=functional+programming&w=0.4"),
 ]

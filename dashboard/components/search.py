@@ -19,8 +19,19 @@ def corpus_or_stop(name: str = "foldoc"):
         st.stop()
 
 
-def query_box(default: str, help_text: str = "") -> str:
-    return st.text_input("Query", default, key=state.QUERY, bind="query-params", max_chars=500, help=help_text)
+def query_box(default: str, help_text: str = "", label: str = "Query") -> str:
+    return st.text_input(label, default, key=state.QUERY, bind="query-params", max_chars=500, help=help_text)
+
+
+def result_table(corpus, rows, scores, mark: dict[int, str] | None = None, height: int | None = None,
+                 extra: dict | None = None) -> None:
+    """A ranked list as a table: rank, title (rows named in ``mark`` get that label instead), score."""
+    mark = mark or {}
+    titles = [mark.get(int(r), corpus.titles[r] if r < corpus.n else f"page {r}") for r in rows]
+    frame = pd.DataFrame({"rank": range(1, len(rows) + 1), "title": titles, "score": scores, **(extra or {})})
+    st.dataframe(frame, hide_index=True, height=height or min(420, 38 + 35 * len(rows)),
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in frame.columns
+                                if c not in ("rank", "title") and frame[c].dtype.kind == "f"})
 
 
 def top_k(default: int = 10) -> int:

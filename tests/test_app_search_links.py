@@ -1,0 +1,108 @@
+"""AppTest runs of the keyword-stuffing and PageRank pages: values that match core, shared links, stale links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.errors import InputError
+from core.search.corpus import load_corpus
+from core.search.lexical import Index, stuffing_curve
+from core.search.links import corpus_pagerank, link_farm_curve
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
+
+
+def page(file: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page(f"app_pages/{file}")
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def foldoc():
+    try:
+        corpus = load_corpus("foldoc")
+    except InputError as exc:
+        pytest.skip(str(exc))
+    return corpus, Index.build(corpus.texts)
+
+
+def tables(at: AppTest, first_column: str):
+    return [d.value for d in at.dataframe if list(d.value.columns)[:2] == ["rank", first_column]]
+
+
+def test_stuffing_page_puts_the_spam_page_where_core_ranks_it(foldoc):
+    corpus, index = foldoc
+    at = page("search_stuffing.py")
+    assert at.title[0].value == "Keyword stuffing"
+    assert at.text_input(key="q").value == "operating system" and at.slider(key="rep").value == 20
+    expected = {r["ranker"]: r["rank"] for r in stuffing_curve(index, "operating system", [20])}
+    results = tables(at, "title")[:3]
+    for frame, kind in zip(results, ("tf", "tfidf", "bm25"), strict=True):
+        spam = frame.index[frame["title"] == "▶ SPAM: the stuffed page"].tolist()
+        if expected[kind] <= 10:
+            assert spam == [expected[kind] - 1], kind
+        else:
+            assert not spam
+    assert len([c for c in at.get("plotly_chart") if c.proto.id]) == 3
+    assert "ranks **1** by BM25 alone" in at.markdown[-1].value or any(
+        "ranks **1** by BM25 alone" in m.value for m in at.markdown)
+
+
+def test_stuffing_shared_link_sets_phrase_repeats_and_weight(foldoc):
+    at = page("search_stuffing.py", q="cheap flights", rep="40", w="0.7")
+    assert at.text_input(key="q").value == "cheap flights"
+    assert at.slider(key="rep").value == 40 and at.slider(key="w").value == 0.7
+    assert not at.warning
+    spam_text = at.code[0].value
+    assert spam_text.startswith("cheap flights cheap flights") and spam_text.count("cheap") == 40
+
+
+def test_stuffing_stale_link_and_empty_phrase_are_explained(foldoc):
+    at = page("search_stuffing.py", rep="5000")
+    assert "must be a whole number from 1 to 100" in at.warning[0].value and at.slider(key="rep").value == 20
+    at = page("search_stuffing.py", q="?!")
+    assert "no letters or digits" in at.warning[0].value
+
+
+def test_pagerank_page_shows_core_top_pages_and_the_neighbourhood(foldoc):
+    corpus, _ = foldoc
+    at = page("search_pagerank.py")
+    assert at.title[0].value.startswith("PageRank")
+    pr = corpus_pagerank(corpus, damping=0.85)
+    top = tables(at, "page")[0]
+    assert top["page"].tolist() == [corpus.titles[r] for r in pr.top(15)]
+    assert np.allclose(top["PageRank"].to_numpy(), pr.scores[pr.top(15)])
+    assert at.selectbox(key="page").value == "Lisp"
+    row = corpus.row_of("Lisp")
+    assert at.metric[0].value == f"{pr.ranks()[row]:,} of {corpus.n:,}"
+    assert int(at.metric[1].value) == int((corpus.link_dst == row).sum())
+    assert len([c for c in at.get("plotly_chart") if c.proto.id]) == 3
+
+
+def test_pagerank_shared_link_sets_damping_page_farm_and_blend(foldoc):
+    corpus, _ = foldoc
+    at = page("search_pagerank.py", damp="0.7", page="Python", farm="300", q="functional programming", w="0.4")
+    assert at.slider(key="damp").value == 0.7 and at.selectbox(key="page").value == "Python"
+    assert at.slider(key="farm").value == 300 and at.slider(key="w").value == 0.4
+    row = corpus.row_of("Python")
+    farm = link_farm_curve(corpus.n, corpus.link_src, corpus.link_dst, row, [300], damping=0.7)[0]
+    assert at.metric[3].value == f"{farm['rank']:,}"
+    blended = tables(at, "page")[1]
+    assert len(blended) == 10 and blended["score"].is_monotonic_decreasing
+    assert not at.warning
+
+
+def test_pagerank_stale_links_are_explained(foldoc):
+    at = page("search_pagerank.py", damp="1.5", page="No Such Page")
+    texts = " ".join(w.value for w in at.warning)
+    assert "damping factor" in texts and "No Such Page" in texts
+    assert at.slider(key="damp").value == 0.85 and at.selectbox(key="page").value == "Lisp"

@@ -1,0 +1,71 @@
+"""The search lab's commands: `embedlab search`, `pagerank`, `suggest`, `correct`, with their documented JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def foldoc():
+    from core.search.corpus import load_corpus
+
+    try:
+        return load_corpus("foldoc")
+    except InputError as exc:
+        pytest.skip(str(exc))
+
+
+def run_json(capsys, *argv):
+    code = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def one_error(capsys, *argv) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, (code, out, err)
+    return err
+
+
+@pytest.mark.parametrize("ranker", ["tf", "tfidf", "bm25"])
+def test_search_prints_ranked_results(capsys, foldoc, ranker):
+    from core.search.lexical import Index, make_ranker
+
+    got = run_json(capsys, "search", "python programming language", "--ranker", ranker, "--k", "5")
+    assert [set(r) for r in got["results"]] == [{"id", "title", "score"}] * 5
+    expected = make_ranker(ranker, Index.build(foldoc.texts)).search("python programming language", k=5)
+    assert [r["id"] for r in got["results"]] == [foldoc.ids[r] for r in expected.rows]
+    assert np.allclose([r["score"] for r in got["results"]], expected.scores, rtol=1e-6)
+    scores = [r["score"] for r in got["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_search_refuses_empty_queries(capsys, foldoc):
+    assert "no letters or digits" in one_error(capsys, "search", "?!")
+
+
+def test_pagerank_prints_the_top_pages_and_iterations(capsys, foldoc):
+    import networkx as nx
+
+    got = run_json(capsys, "pagerank", "--top", "5", "--damping", "0.85")
+    assert len(got["results"]) == 5 and got["iterations"] == len(got["residuals"]) > 10
+    g = nx.DiGraph()
+    g.add_nodes_from(range(foldoc.n))
+    g.add_edges_from(zip(foldoc.link_src.tolist(), foldoc.link_dst.tolist(), strict=True))
+    ref = nx.pagerank(g, tol=1e-10)
+    best = sorted(ref, key=ref.get, reverse=True)[:5]
+    assert [r["id"] for r in got["results"]] == [foldoc.ids[i] for i in best]
+    assert np.allclose([r["score"] for r in got["results"]], [ref[i] for i in best], atol=1e-8)
+
+
+def test_pagerank_refuses_bad_parameters(capsys, foldoc):
+    assert "damping factor must be at least 0 and below 1" in one_error(capsys, "pagerank", "--damping", "1")
+    assert "--top must be from 1 to 1000" in one_error(capsys, "pagerank", "--top", "0")
