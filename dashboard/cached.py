@@ -335,7 +335,15 @@ def crowding() -> dict:
 
 
 # ------------------------------------------------------------------------------------ the search lab
-@st.cache_resource(max_entries=2, show_spinner="Loading the corpus…")
+@st.cache_data(max_entries=1, show_spinner=False, ttl=60)
+def corpus_catalog() -> list[dict]:
+    """The corpora a page can pick: the installed built-ins and the uploads (cleared after an upload)."""
+    from core.search.corpus import list_corpora
+
+    return list_corpora()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the corpus…")
 def corpus(name: str = "foldoc"):
     """A corpus of the search lab (shared, read-only); raises InputError when it is not installed."""
     from core.search.corpus import load_corpus
@@ -343,7 +351,7 @@ def corpus(name: str = "foldoc"):
     return load_corpus(name)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Indexing the corpus…")
+@st.cache_resource(max_entries=4, show_spinner="Indexing the corpus…")
 def lexical_index(name: str = "foldoc"):
     from core.search.lexical import Index
 

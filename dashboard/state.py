@@ -34,7 +34,7 @@ TRAIN_KIND, TRAIN_CODE, EPOCHS, TRAIN_LR, TRAINED = "tk", "tc", "ep", "tlr", "tr
 TOY, SWEEP, SWEEP_VALUE, SNAPSHOT = "toy", "sw", "sv", "iter"
 
 # Search lab (the query is "q", the number of results "k")
-K1, B = "k1", "b"
+K1, B, CORPUS = "k1", "b", "corpus"
 REPEATS, WEIGHT = "rep", "w"  # keyword stuffing: the spam page's repeats; the PageRank weight of a blend
 DAMPING, PAGE, FARM = "damp", "page", "farm"  # PageRank: damping, the page looked at, link-farm size
 

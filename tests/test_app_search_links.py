@@ -106,3 +106,31 @@ def test_pagerank_stale_links_are_explained(foldoc):
     texts = " ".join(w.value for w in at.warning)
     assert "damping factor" in texts and "No Such Page" in texts
     assert at.slider(key="damp").value == 0.85 and at.selectbox(key="page").value == "Lisp"
+
+
+UPLOAD = (b"id,title,text,links\n"
+          b"a,Alpha,alpha particles and radiation,b|c\n"
+          b"b,Beta,beta decay emits electrons,a\n"
+          b"c,Gamma,gamma rays are photons,a|ghost\n")
+
+
+def test_an_uploaded_corpus_opens_from_a_shared_link(home):
+    from core.search.corpus import save_corpus
+
+    cid = save_corpus("physics.csv", UPLOAD)
+    at = page("search_ranking.py", corpus=cid, q="electrons")
+    assert at.selectbox(key="corpus").value == cid and not at.warning
+    assert any("1 link point" in c.value for c in at.caption)  # the dropped link to "ghost" is reported
+    tables = [d.value for d in at.dataframe if list(d.value.columns) == ["rank", "title", "score"]]
+    assert tables[1]["title"].tolist()[0] == "Beta"
+    at = page("search_pagerank.py", corpus=cid)
+    top = [d.value for d in at.dataframe if list(d.value.columns)[:2] == ["rank", "page"]][0]
+    assert top["page"].tolist()[0] == "Alpha"  # both others link to it
+    assert at.selectbox(key="page").value == "a"
+
+
+def test_a_link_to_an_upload_this_server_lacks_is_explained(home):
+    at = page("search_ranking.py", corpus="c-0123456789ab")
+    assert "not on this server" in at.warning[0].value and at.selectbox(key="corpus").value == "foldoc"
+    at = page("search_ranking.py", corpus="c-12")
+    assert "cut short or edited" in at.warning[0].value

@@ -20,13 +20,13 @@ st.markdown(
     "its rank to the pages it links to, again and again, until nothing changes. Here the pages are FOLDOC's "
     "12,000 entries and the links their cross-references."
 )
-corpus = search.corpus_or_stop()
+name, corpus = search.pick_corpus()
 web_links = corpus.n_links
 state.check_number(state.DAMPING, 0.0, 0.99, "the damping factor")
 damping = float(st.slider("Damping factor d", 0.0, 0.99, 0.85, 0.01, key=state.DAMPING, bind="query-params",
                           help="The chance the surfer follows a link rather than jumping anywhere. 0: every page "
                                "ranks the same; near 1: links decide everything, and convergence is slow."))
-pr = cached.pagerank("foldoc", damping)
+pr = cached.pagerank(name, damping)
 ranks = pr.ranks()
 in_deg = np.bincount(corpus.link_dst, minlength=corpus.n)
 out_deg = np.bincount(corpus.link_src, minlength=corpus.n)
@@ -70,7 +70,7 @@ st.markdown(f"A spammer creates **K** pages that do nothing but link to **{page_
             "Every spam page gets the floor rank from the random jumps and hands it on to the target.")
 state.check_number(state.FARM, 0, 1000, "the link-farm size", integer=True)
 farm = int(st.slider("Spam pages K", 0, 1000, 100, 10, key=state.FARM, bind="query-params"))
-rows = cached.link_farm("foldoc", row, damping, farm)
+rows = cached.link_farm(name, row, damping, farm)
 now = next(r for r in rows if r["spam pages"] == farm)
 c1, c2 = st.columns([3, 1])
 with c1:
@@ -87,7 +87,7 @@ state.check_number(state.WEIGHT, 0.0, 1.0, "the PageRank weight")
 weight = float(st.slider("PageRank weight w", 0.0, 1.0, 0.3, 0.05, key=state.WEIGHT, bind="query-params",
                          help="0: BM25 alone; 1: PageRank alone (among BM25's top 100)."))
 try:
-    scores, _ = cached.ranker("foldoc", "bm25").scores(query)
+    scores, _ = cached.ranker(name, "bm25").scores(query)
 except EmbedLabError as exc:
     st.warning(f"{exc}.", icon=":material/search_off:")
     st.stop()

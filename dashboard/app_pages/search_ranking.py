@@ -13,7 +13,7 @@ st.markdown(
     "repeats count less and less (saturation, set by **k1**) and discounts long pages (length normalisation, "
     "set by **b**). The pages here are the 12,000 entries of FOLDOC, a dictionary of computing."
 )
-corpus = search.corpus_or_stop()
+name, corpus = search.pick_corpus()
 query = search.query_box("machine learning", "Words are lower-cased; punctuation is ignored.")
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -26,9 +26,9 @@ b = float(c3.slider("BM25 b (length normalisation)", 0.0, 1.0, 0.75, 0.05, key=s
                     help="0: long pages are not discounted; 1: fully scaled by length."))
 left, right = st.columns(2)
 with left:
-    search.ranked(corpus, cached.ranker("foldoc", "tfidf"), query, k, "TF-IDF (cosine)", "tfidf_parts")
+    search.ranked(corpus, cached.ranker(name, "tfidf"), query, k, "TF-IDF (cosine)", "tfidf_parts")
 with right:
-    search.ranked(corpus, cached.ranker("foldoc", "bm25", k1, b), query, k, f"BM25 (k1 = {k1:g}, b = {b:g})",
+    search.ranked(corpus, cached.ranker(name, "bm25", k1, b), query, k, f"BM25 (k1 = {k1:g}, b = {b:g})",
                   "bm25_parts")
 st.caption(f"Corpus: {corpus.credit}. Each bar is a result's score split by query word: hover for its tf "
            "(count in the page) and idf. Rare words weigh more; BM25's bars stop growing with repeats.")

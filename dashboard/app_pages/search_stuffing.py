@@ -18,18 +18,18 @@ st.markdown(
     "tenth repeat adds little and the hundredth almost nothing. And none of them can tell that nobody links to "
     "the page, which is where **link analysis** comes in."
 )
-corpus = search.corpus_or_stop()
+name, corpus = search.pick_corpus()
 phrase = search.query_box("operating system", "The phrase the spam page repeats, and the query.",
                           label="Phrase (and query)")
 state.check_number(state.REPEATS, 1, 100, "the number of repeats", integer=True)
 repeats = int(st.slider("Repeats N", 1, 100, 20, key=state.REPEATS, bind="query-params",
                         help="How many times the spam page repeats the phrase."))
 try:
-    curve = cached.stuffing("foldoc", phrase, repeats)
+    curve = cached.stuffing(name, phrase, repeats)
 except EmbedLabError as exc:
     st.warning(f"{exc}.", icon=":material/search_off:")
     st.stop()
-words = " ".join(cached.lexical_index("foldoc").terms(phrase))
+words = " ".join(cached.lexical_index(name).terms(phrase))
 with st.expander(f"The spam page ({repeats} repeats)"):
     st.code(" ".join([words] * repeats)[:3000], language=None, wrap_lines=True)
 
@@ -43,7 +43,7 @@ st.caption("Raw counts need many repeats to beat long genuine pages, then win ou
            "1.5, b = 0.75): past a few repeats the spam page gains nothing, but it is already on top.")
 
 st.subheader(f"The results with the spam page at N = {repeats}")
-top = cached.stuffed_results("foldoc", phrase, repeats)
+top = cached.stuffed_results(name, phrase, repeats)
 for col, kind, label in zip(st.columns(3), ("tf", "tfidf", "bm25"), ("Raw term frequency", "TF-IDF", "BM25"),
                             strict=True):
     with col:
@@ -60,7 +60,7 @@ st.markdown(
 )
 state.check_number(state.WEIGHT, 0.0, 1.0, "the PageRank weight")
 weight = float(st.slider("PageRank weight w", 0.0, 1.0, 0.5, 0.05, key=state.WEIGHT, bind="query-params"))
-links = cached.stuffing_links("foldoc", phrase, repeats, weight)
+links = cached.stuffing_links(name, phrase, repeats, weight)
 st.plotly_chart(rank_curves_figure({name: [(r["repeats"], r[name]) for r in links]
                                     for name in ("BM25", "BM25 + PageRank")}, repeats), key="stuffing_links")
 now = next(r for r in links if r["repeats"] == repeats)

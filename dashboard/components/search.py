@@ -9,6 +9,78 @@ from core.errors import EmbedLabError
 from core.viz.search import contributions_figure
 from dashboard import cached, state
 
+_PENDING = "_pending_corpus"  # a corpus just uploaded, selected on the next run
+
+
+def pick_corpus(default: str = "foldoc") -> tuple[str, object]:
+    """The corpus picker (URL key ``corpus``: a built-in name or an upload's id) with an upload form under
+    it; returns ``(name, corpus)``. With no corpus at all (FOLDOC not fetched, nothing uploaded) it says how
+    to get one, offers the upload, and stops the page."""
+    rows = cached.corpus_catalog()
+    names = [r["name"] for r in rows]
+    labels = {r["name"]: r["label"] for r in rows}
+    if _PENDING in st.session_state:
+        st.session_state[state.CORPUS] = st.session_state.pop(_PENDING)
+    wanted = st.query_params.get(state.CORPUS)
+    if wanted and wanted not in names and state.CORPUS not in st.session_state:
+        try:  # uploaded in another session since the list was read, or an id this server does not hold
+            cached.corpus(wanted)
+            cached.corpus_catalog.clear()
+            rows = cached.corpus_catalog()
+            names = [r["name"] for r in rows]
+            labels = {r["name"]: r["label"] for r in rows}
+        except EmbedLabError as exc:
+            st.warning(f"{exc}. Showing the default corpus instead.", icon=":material/link:")
+            del st.query_params[state.CORPUS]
+    if not names:
+        try:
+            cached.corpus(default)
+        except EmbedLabError as exc:
+            st.error(f"{exc}.", icon=":material/error:")
+        _upload_form()
+        st.stop()
+    name = st.selectbox("Corpus", names, index=names.index(default) if default in names else 0, key=state.CORPUS,
+                        bind="query-params", help="FOLDOC, or a corpus you uploaded (CSV or JSON Lines).")
+    try:
+        corpus = cached.corpus(name)
+    except EmbedLabError as exc:
+        st.error(f"{exc}.", icon=":material/error:")
+        _upload_form()
+        st.stop()
+    st.caption(f"{labels[name]} · {corpus.n:,} documents, {corpus.n_links:,} links")
+    for note in corpus.notes:
+        st.caption(f"Note: {note}.")
+    with st.expander("Upload your own corpus", icon=":material/upload:"):
+        _upload_form()
+    return name, corpus
+
+
+def _upload_form() -> None:
+    from core.search.corpus import LINK_SEPARATOR, save_corpus
+
+    st.caption(f"A **CSV** with columns `id`, `text` and optional `title` and `links` (ids separated by "
+               f"`{LINK_SEPARATOR}`), or **JSON Lines** (`.jsonl`), one object a line: "
+               '`{"id": "d1", "title": "Cats", "text": "Cats are small carnivores.", "links": ["d2"]}`. '
+               "UTF-8, up to 50 MB and 100,000 documents.")
+    with st.form("corpus_upload", border=False):
+        file = st.file_uploader("Corpus file", type=["csv", "jsonl", "ndjson"], key="corpus_file")
+        submitted = st.form_submit_button("Add corpus", icon=":material/add:")
+    if not submitted:
+        return
+    if file is None:
+        st.error("Choose a file first.")
+        return
+    try:
+        with st.spinner(f"Reading {file.name}…"):
+            cid = save_corpus(file.name, file.getvalue())
+    except EmbedLabError as exc:
+        st.error(f"{file.name} was not added: {exc}.", icon=":material/error:")
+        return
+    cached.corpus_catalog.clear()
+    st.session_state[_PENDING] = cid
+    st.toast(f"Added {file.name}.", icon=":material/check:")
+    st.rerun()
+
 
 def corpus_or_stop(name: str = "foldoc"):
     """The corpus; when it is not installed, say how to get it and stop the page."""
