@@ -12,15 +12,15 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/streamlit_app.py` from
     sys.path.insert(0, str(ROOT))
 
 from dashboard import cached  # noqa: E402
-from dashboard.app_pages import PAGES  # noqa: E402
+from dashboard.app_pages import sections  # noqa: E402
 
 st.set_page_config(page_title="EmbedLab", page_icon=":material/explore:", layout="wide")
 cached.start_warmup()
-page = st.navigation([
-    st.Page(ROOT / "dashboard" / "app_pages" / p.file, title=p.title, icon=p.icon, url_path=p.url_path,
-            default=p.default)
-    for p in PAGES
-])
+page = st.navigation({
+    heading: [st.Page(ROOT / "dashboard" / "app_pages" / p.file, title=p.title, icon=p.icon, url_path=p.url_path,
+                      default=p.default) for p in specs]
+    for heading, specs in sections().items()
+})
 with st.sidebar:
     st.caption("EmbedLab · see and teach what representations do")
 page.run()

@@ -14,21 +14,32 @@ class PageSpec:
     url_path: str
     sample_query: str = ""  # a shared-link query string the browser test opens too
     default: bool = False
+    section: str = ""  # the sidebar heading it is listed under ("" = at the top, no heading)
 
 
+DIM_RED, SEARCH = "Dimensionality reduction", "Search lab"
 PAGES = [
     PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
              sample_query="ds=iris&m=UMAP&q=setosa&pt=3&k=12&lbl=label"),
-    PageSpec("eigenfaces.py", "Eigenfaces", ":material/face:", "eigenfaces", sample_query="face=s7/3&k=35&n=16"),
+    PageSpec("eigenfaces.py", "Eigenfaces", ":material/face:", "eigenfaces", sample_query="face=s7/3&k=35&n=16",
+             section=DIM_RED),
     PageSpec("autoencoders.py", "Autoencoders", ":material/compress:", "autoencoders",
-             sample_query="ds=faces&code=4&z=1.2,-0.5&grid=12"),
+             sample_query="ds=faces&code=4&z=1.2,-0.5&grid=12", section=DIM_RED),
     PageSpec("sne_lab.py", "t-SNE & UMAP lab", ":material/bubble_chart:", "sne_lab",
-             sample_query="toy=cluster-distances&sw=n_neighbors&perp=10&pt=7&iter=300&ds=iris"),
+             sample_query="toy=cluster-distances&sw=n_neighbors&perp=10&pt=7&iter=300&ds=iris", section=DIM_RED),
     PageSpec("search_ranking.py", "Keyword ranking", ":material/manage_search:", "search_ranking",
-             sample_query="q=python+programming+language&k1=0.5&b=0.3&k=5"),
+             sample_query="q=python+programming+language&k1=0.5&b=0.3&k=5", section=SEARCH),
     PageSpec("search_stuffing.py", "Keyword stuffing", ":material/report:", "search_stuffing",
-             sample_query="q=cheap+flights&rep=40&w=0.7"),
+             sample_query="q=cheap+flights&rep=40&w=0.7", section=SEARCH),
     PageSpec("search_pagerank.py", "PageRank", ":material/hub:", "search_pagerank",
-             sample_query="damp=0.7&page=Lisp&farm=300&q=functional+programming&w=0.4"),
+             sample_query="damp=0.7&page=Python&farm=300&q=functional+programming&w=0.4", section=SEARCH),
 ]
+
+
+def sections() -> dict[str, list[PageSpec]]:
+    """The pages grouped by sidebar heading, in registry order."""
+    out: dict[str, list[PageSpec]] = {}
+    for spec in PAGES:
+        out.setdefault(spec.section, []).append(spec)
+    return out
