@@ -18,7 +18,6 @@ def pick_corpus(default: str = "foldoc") -> tuple[str, object]:
     to get one, offers the upload, and stops the page."""
     rows = cached.corpus_catalog()
     names = [r["name"] for r in rows]
-    labels = {r["name"]: r["label"] for r in rows}
     if _PENDING in st.session_state:
         st.session_state[state.CORPUS] = st.session_state.pop(_PENDING)
     wanted = st.query_params.get(state.CORPUS)
@@ -28,7 +27,6 @@ def pick_corpus(default: str = "foldoc") -> tuple[str, object]:
             cached.corpus_catalog.clear()
             rows = cached.corpus_catalog()
             names = [r["name"] for r in rows]
-            labels = {r["name"]: r["label"] for r in rows}
         except EmbedLabError as exc:
             st.warning(f"{exc}. Showing the default corpus instead.", icon=":material/link:")
             del st.query_params[state.CORPUS]
@@ -47,7 +45,7 @@ def pick_corpus(default: str = "foldoc") -> tuple[str, object]:
         st.error(f"{exc}.", icon=":material/error:")
         _upload_form()
         st.stop()
-    st.caption(f"{labels[name]} · {corpus.n:,} documents, {corpus.n_links:,} links")
+    st.caption(f"{corpus.credit} · {corpus.n:,} documents, {corpus.n_links:,} links")
     for note in corpus.notes:
         st.caption(f"Note: {note}.")
     with st.expander("Upload your own corpus", icon=":material/upload:"):

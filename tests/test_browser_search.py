@@ -1,0 +1,79 @@
+"""The search lab in headless Chromium: uploading a corpus through the form, a bad upload, typing a query.
+
+The server and browser fixtures are test_browser's (one server, with an empty EmbedLab home, for this module).
+Each test waits for a condition, never a fixed sleep, and saves a screenshot in tests/artifacts/: look at them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
+
+pytestmark = pytest.mark.browser
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
+CORPUS = (b"id,title,text,links\n"
+          b"a,Alpha,alpha particles and radiation,b|c\n"
+          b"b,Beta,beta decay emits electrons,a\n"
+          b"c,Gamma,gamma rays are photons,a\n")
+
+
+@pytest.fixture
+def open_page(browser):  # noqa: F811
+    pages = []
+
+    def open_(url: str, ready: str = ".js-plotly-plot", timeout: float = 120_000):
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        pages.append(page)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector(ready, timeout=timeout)
+        page.wait_for_function(IDLE, timeout=timeout)
+        return page, errors
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+def _url_param(page, key: str) -> str | None:
+    return page.evaluate("key => new URL(location.href).searchParams.get(key)", key)
+
+
+def _upload(page, name: str, data: bytes) -> None:
+    page.get_by_text("Upload your own corpus").click()
+    page.locator('.st-key-corpus_file input[type="file"]').set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": data})
+    page.get_by_role("button", name="Add corpus").click()
+
+
+def test_a_corpus_uploaded_through_the_form_is_searched_and_kept_in_the_link(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/search_ranking")
+    _upload(page, "physics.csv", CORPUS)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('corpus')?.startsWith('c-')",
+                           timeout=60_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    cid = _url_param(page, "corpus")
+    query = page.get_by_label("Query", exact=True).and_(page.locator("input"))
+    query.fill("electrons")
+    query.press("Enter")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'electrons'", timeout=30_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    expect(page.get_by_text("uploaded from physics.csv").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "search-upload.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0 and not errors
+    # a stakeholder's copy of the link opens the same corpus and query
+    again, errors = open_page(f"{server}/search_ranking?corpus={cid}&q=electrons")
+    expect(again.get_by_text("uploaded from physics.csv").first).to_be_visible()
+    assert again.locator('[data-testid="stAlert"]').count() == 0 and not errors
+
+
+def test_a_bad_upload_says_why_and_keeps_the_corpus(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/search_ranking")
+    _upload(page, "broken.csv", b"id,title\na,Alpha\nb,Beta\n")
+    message = page.get_by_text("broken.csv was not added")
+    expect(message).to_be_visible(timeout=30_000)
+    expect(message).to_contain_text("no 'text' column")
+    page.screenshot(path=str(artifacts / "search-upload-error.png"), full_page=True)
+    assert _url_param(page, "corpus") is None and not errors
