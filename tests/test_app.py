@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 TIMEOUT = 120  # numba / torch imports on a cold machine
 
 
 def run_app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
+    return open_page(None, timeout=TIMEOUT, check=False, **(query or {}))
 
 
 def test_home_renders_datasets_and_a_projection():

@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from core.embed import autoencoders as ae
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 SUBHEADERS = ["Two numbers per image: PCA against an autoencoder", "Rebuilding images from a code of k numbers",
               "A VAE's latent plane, decoded", "Walking between two images", "Train one yourself"]
 
 
 def lesson(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.switch_page("app_pages/autoencoders.py")
-    for key, value in query.items():
-        at.query_params[key] = value  # after switch_page, or bound widgets lose them
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("autoencoders.py", **query)
 
 
 def chart(at: AppTest, key: str) -> dict:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 
 
 def lesson(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.switch_page("app_pages/eigenfaces.py")
-    for key, value in query.items():
-        at.query_params[key] = value  # after switch_page, or bound widgets lose them
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("eigenfaces.py", **query)
 
 
 def metric(at: AppTest, label: str) -> str:

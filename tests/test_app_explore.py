@@ -14,23 +14,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from core.explore import encode_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "dashboard" / "streamlit_app.py")
 TIMEOUT = 300  # numba / torch imports and the first projections on a cold two-core machine
 DIGITS = 1797
 
 
 def explore(**query: str) -> AppTest:
     """The Explore page run once with ``query`` as the link's parameters."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.switch_page("app_pages/explore.py")
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return open_page("explore.py", timeout=TIMEOUT, check=False, **query)
 
 
 def figure(at: AppTest, i: int = 0) -> dict:

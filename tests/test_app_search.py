@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from core.search.corpus import load_corpus
 from core.search.lexical import Index, make_ranker
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
-
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.switch_page("app_pages/search_ranking.py")
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("search_ranking.py", **query)
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from core.errors import InputError
@@ -13,17 +12,9 @@ from core.search.corpus import load_corpus
 from core.search.lexical import Index, stuffing_curve
 from core.search.links import corpus_pagerank, link_farm_curve
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
-
 
 def page(file: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.switch_page(f"app_pages/{file}")
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(file, **query)
 
 
 @pytest.fixture(scope="module")

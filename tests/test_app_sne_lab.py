@@ -10,28 +10,21 @@ from __future__ import annotations
 import base64
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from core.datasets.toys import TOYS, make_toy
 from core.embed.sne import conditional_p
 from core.embed.sweeps import SWEEPS, usable_values
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 SAMPLE = {"toy": "cluster-distances", "sw": "n_neighbors", "perp": "10", "pt": "7", "iter": "300", "ds": "iris"}
 
 
 def lab(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=600)
-    at.switch_page("app_pages/sne_lab.py")
-    for key, value in query.items():
-        at.query_params[key] = value  # after switch_page, or bound widgets lose them
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("sne_lab.py", timeout=600, **query)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -227,9 +220,5 @@ def test_explore_reuses_the_labs_real_data_maps(default, label, method):
         return [key for key in cached._projections().items if key[:4] == ("digits", "", method, 2)]
 
     assert len(maps()) == 1  # drawn by the lab
-    at = AppTest.from_file(APP, default_timeout=600)
-    at.switch_page("app_pages/explore.py")
-    at.query_params["ds"], at.query_params["m"] = "digits", label
-    at.run()
-    assert not at.exception, at.exception
+    open_page("explore.py", timeout=600, ds="digits", m=label)
     assert len(maps()) == 1, maps()
