@@ -84,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--damping", type=float, default=0.85, help="damping factor, 0 <= d < 1 (default 0.85)")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("suggest", help="autocomplete: completions of what is typed, best first")
+    p.add_argument("prefix", help="the text typed so far (a trailing space asks for the next word)")
+    p.add_argument("--k", type=int, default=10, help="suggestions, 1..100 (default 10)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("correct", help="typo correction with context (\"did you mean\")")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("train-autoencoders",
                        help="retrain the shipped autoencoders/VAEs and rewrite their model card (a few minutes)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/autoencoders)")
@@ -277,6 +286,39 @@ def cmd_pagerank(args) -> dict:
             "residuals": pr.residuals, "results": results}
 
 
+def _assistant():
+    """Word counts of English and, when it is installed, of FOLDOC too (as the dashboard uses them)."""
+    from core.search.assist import Assistant
+    from core.search.corpus import load_corpus
+
+    try:
+        corpus = load_corpus("foldoc")
+    except InputError:
+        corpus = None
+    return Assistant.build(corpus)
+
+
+def cmd_suggest(args) -> dict:
+    """Autocomplete: ``suggestions`` (the whole suggested texts, best first) and their ``details``."""
+    found = _assistant().suggest(args.prefix, k=args.k)
+    if not args.json:
+        for s in found:
+            print(f"{s.text}    ({s.source}, {s.count:,})")
+    return {"prefix": args.prefix, "suggestions": [s.text for s in found],
+            "details": [{"text": s.text, "word": s.word, "count": s.count, "source": s.source} for s in found]}
+
+
+def cmd_correct(args) -> dict:
+    """Did you mean: ``correction`` and, per typed word, its best ``candidates`` with their score terms."""
+    fixed = _assistant().correct(args.text)
+    if not args.json:
+        print(fixed.correction if fixed.changed else f"{fixed.correction} (nothing to correct)")
+    keep = ("position", "word", "candidate", "distance", "count", "source", "unigram", "left", "right", "edit",
+            "score", "chosen")
+    return {"text": args.text, "correction": fixed.correction, "changed": fixed.changed,
+            "candidates": [{k: c[k] for k in keep} for c in fixed.candidates]}
+
+
 def cmd_train_autoencoders(args) -> dict:
     """Rebuild data/models/autoencoders: every shipped model, its metrics and the model card."""
     from core.embed import autoencoders
@@ -293,7 +335,7 @@ def cmd_train_autoencoders(args) -> dict:
 COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_project, "neighbors": cmd_neighbors,
             "serve": cmd_serve, "warmup": cmd_warmup, "eigenfaces": cmd_eigenfaces,
             "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search,
-            "pagerank": cmd_pagerank}
+            "pagerank": cmd_pagerank, "suggest": cmd_suggest, "correct": cmd_correct}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `embedlab ... | head`: the reader has gone, which is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except MemoryError:
         print("error: out of memory; try a smaller dataset (e.g. glove-5k) or fewer rows", file=sys.stderr)
         return 2

@@ -420,3 +420,11 @@ def link_farm(name: str, target: int, damping: float, size: int):
     web = corpus(name)
     return link_farm_curve(web.n, web.link_src, web.link_dst, target, sorted({*FARM_GRID, int(size)}),
                            damping=damping)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Counting words and word pairs…")
+def assistant(name: str = "foldoc"):
+    """Autocomplete and typo correction from English word counts plus the corpus's own (shared, read-only)."""
+    from core.search.assist import Assistant
+
+    return Assistant.build(corpus(name))

@@ -77,3 +77,34 @@ def test_a_bad_upload_says_why_and_keeps_the_corpus(server, open_page, artifacts
     expect(message).to_contain_text("no 'text' column")
     page.screenshot(path=str(artifacts / "search-upload-error.png"), full_page=True)
     assert _url_param(page, "corpus") is None and not errors
+
+
+LIVE = ".lq-in"
+
+
+def test_autocomplete_answers_each_keystroke_and_a_correction_is_taken(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/search_assist?q=machine+leaning", ready=LIVE)
+    expect(page.locator(".lq-fix")).to_have_text("machine learning", timeout=30_000)
+    box = page.locator(LIVE)
+    box.fill("")
+    box.press_sequentially("machine lea", delay=60)
+    first = page.locator(".lq-list li").first
+    expect(first).to_have_attribute("data-text", "machine learning", timeout=30_000)
+    page.screenshot(path=str(artifacts / "search-autocomplete.png"))
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value("machine learning")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'machine learning'",
+                           timeout=30_000)
+    box.fill("")
+    box.press_sequentially("operatng sytem", delay=40)
+    fix = page.locator(".lq-fix")
+    expect(fix).to_have_text("operating system", timeout=30_000)
+    fix.dispatch_event("mousedown")
+    expect(box).to_have_value("operating system")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'operating system'",
+                           timeout=30_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    expect(page.get_by_text("nothing to correct")).to_be_visible()
+    page.screenshot(path=str(artifacts / "search-did-you-mean.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0 and not errors

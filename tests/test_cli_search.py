@@ -69,3 +69,27 @@ def test_pagerank_prints_the_top_pages_and_iterations(capsys, foldoc):
 def test_pagerank_refuses_bad_parameters(capsys, foldoc):
     assert "damping factor must be at least 0 and below 1" in one_error(capsys, "pagerank", "--damping", "1")
     assert "--top must be from 1 to 1000" in one_error(capsys, "pagerank", "--top", "0")
+
+
+def test_suggest_completes_the_last_word_and_follows_the_previous_one(capsys, foldoc):
+    got = run_json(capsys, "suggest", "operating sy", "--k", "3")
+    assert got["suggestions"][0] == "operating system"
+    assert all(s.startswith("operating sy") for s in got["suggestions"])
+    assert [d["text"] for d in got["details"]] == got["suggestions"]
+    assert run_json(capsys, "suggest", "")["suggestions"] == []
+
+
+@pytest.mark.parametrize("text, fixed", [("machine leaning", "machine learning"),
+                                         ("operatng sytem", "operating system"),
+                                         ("python programming language", "python programming language")])
+def test_correct_prints_the_correction_and_its_candidates(capsys, foldoc, text, fixed):
+    got = run_json(capsys, "correct", text)
+    assert got["correction"] == fixed and got["changed"] == (text != fixed)
+    chosen = [c["candidate"] for c in got["candidates"] if c["chosen"]]
+    assert chosen == fixed.split()
+    for c in got["candidates"]:
+        assert c["score"] == pytest.approx(c["unigram"] + c["left"] + c["right"] + c["edit"])
+
+
+def test_correct_refuses_text_without_words(capsys, foldoc):
+    assert "no letters or digits" in one_error(capsys, "correct", "?!")

@@ -146,3 +146,31 @@ def farm_figure(rows: list[dict], size: int | None = None):
     fig.update_yaxes(type="log", autorange="reversed", title_text="target's PageRank rank")
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white", showlegend=False)
     return fig
+
+
+SCORE_TERMS = {"unigram": ("how common the word is: log P(c)", OKABE_ITO[1]),
+               "left": ("fits after the previous word", OKABE_ITO[2]),
+               "right": ("fits before the next word", OKABE_ITO[4]),
+               "edit": ("edits from what was typed (penalty)", OKABE_ITO[5])}
+
+
+def correction_figure(rows: list[dict], typed: str):
+    """Why the winner wins: for each candidate of one typed word, its score split into the noisy channel's
+    terms (bars, the edit penalty negative) and the total (a diamond); the chosen one is marked."""
+    import plotly.graph_objects as go
+
+    names = [("✔ " if r["chosen"] else "") + html.escape(r["candidate"]) + f" (d={r['distance']})" for r in rows]
+    fig = go.Figure()
+    for term, (label, colour) in SCORE_TERMS.items():
+        values = [r[term] for r in rows]  # the edit term is already negative
+        fig.add_trace(go.Bar(y=names, x=values, orientation="h", name=label, marker_color=colour,
+                             hovertemplate=f"{label}: %{{x:.2f}}<extra></extra>"))
+    fig.add_trace(go.Scatter(y=names, x=[r["score"] for r in rows], mode="markers", name="total score",
+                             marker=dict(symbol="diamond", size=12, color="black"),
+                             hovertemplate="total %{x:.2f}<extra></extra>"))
+    fig.update_layout(barmode="relative", height=max(200, 70 + 34 * len(rows)), template="plotly_white",
+                      margin=dict(l=10, r=10, t=60, b=10), title=dict(text=f"“{html.escape(typed)}”", x=0, y=0.98),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
+                      xaxis_title="log score")
+    fig.update_yaxes(autorange="reversed")
+    return fig
