@@ -68,12 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--svd", choices=["full", "randomized"], default="full")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("fetch-corpus", help="download and unpack the FOLDOC corpus for the search lab (set-up time)")
+    p = sub.add_parser("fetch-corpus", help="download and unpack the FOLDOC corpus for the search lab and embed it "
+                       "with MiniLM (set-up time; a few minutes on 2 cores, once)")
+    p.add_argument("--no-embed", action="store_true", help="skip the MiniLM vectors (semantic search computes them "
+                   "on first use)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("search", help="rank the FOLDOC corpus for a query")
     p.add_argument("query")
-    p.add_argument("--ranker", choices=["tf", "tfidf", "bm25"], default="bm25")
+    p.add_argument("--ranker", choices=["tf", "tfidf", "bm25", "semantic", "hybrid"], default="bm25",
+                   help="keywords (tf, tfidf, bm25), meaning (semantic: MiniLM cosine) or both (hybrid: reciprocal "
+                        "rank fusion of bm25 and semantic)")
     p.add_argument("--k", type=int, default=10, help="results, 1..1000 (default 10)")
     p.add_argument("--k1", type=float, default=1.5, help="BM25's term-frequency saturation (default 1.5)")
     p.add_argument("--b", type=float, default=0.75, help="BM25's length normalisation, 0..1 (default 0.75)")
@@ -247,17 +252,37 @@ def cmd_fetch_corpus(args) -> dict:
     corpus = load_foldoc(where)
     if not args.json:
         print(f"FOLDOC: {corpus.n:,} documents, {corpus.n_links:,} links, in {where}")
-    return {"path": str(where), "documents": corpus.n, "links": corpus.n_links}
+    out = {"path": str(where), "documents": corpus.n, "links": corpus.n_links, "embedded_seconds": None}
+    if not args.no_embed:
+        import time
+
+        from core.search.semantic import corpus_embeddings, embeddings_cached
+
+        started, shown = time.perf_counter(), [-1]
+
+        def progress(done: int, total: int) -> None:
+            step = int(10 * done / max(total, 1))
+            if not args.json and step != shown[0]:
+                shown[0] = step
+                print(f"  embedding FOLDOC with MiniLM: {done:,} of {total:,}", flush=True)
+
+        if not embeddings_cached(corpus) and not args.json:
+            print("Embedding FOLDOC with MiniLM for semantic search (once; a few minutes on 2 cores)…")
+        corpus_embeddings(corpus, progress=progress)
+        out["embedded_seconds"] = round(time.perf_counter() - started, 1)
+    return out
 
 
 def cmd_search(args) -> dict:
     """Rank FOLDOC for a query: ``results`` (id, title, score), best first."""
     from core.search.corpus import load_corpus
-    from core.search.lexical import Index, make_ranker
+    from core.search.semantic import make_search_ranker
 
+    if not 1 <= args.k <= 1000:
+        raise InputError(f"--k must be from 1 to 1000 (got {args.k})")
     corpus = load_corpus("foldoc")
-    params = {"k1": args.k1, "b": args.b} if args.ranker == "bm25" else {}
-    res = make_ranker(args.ranker, Index.build(corpus.texts), **params).search(args.query, k=args.k)
+    params = {"k1": args.k1, "b": args.b} if args.ranker in ("bm25", "hybrid") else {}
+    res = make_search_ranker(args.ranker, corpus, **params).search(args.query, k=args.k)
     results = [{"id": corpus.ids[r], "title": corpus.titles[r], "score": float(s)}
                for r, s in zip(res.rows, res.scores, strict=True)]
     if not args.json:
@@ -265,7 +290,7 @@ def cmd_search(args) -> dict:
             print(f"{i:3d}. {hit['score']:8.4f}  {hit['title']}")
         if not results:
             print(f"no document contains any of: {', '.join(res.terms)}")
-    return {"query": args.query, "ranker": args.ranker, "terms": res.terms, "results": results}
+    return {"query": args.query, "ranker": args.ranker, "terms": list(res.terms), "results": results}
 
 
 def cmd_pagerank(args) -> dict:

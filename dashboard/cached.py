@@ -428,3 +428,56 @@ def assistant(name: str = "foldoc"):
     from core.search.assist import Assistant
 
     return Assistant.build(corpus(name))
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _embedded() -> _Bounded:
+    return _Bounded(4)
+
+
+def corpus_vectors(name: str, progress=None):
+    """MiniLM vectors of every document of a corpus (computed once, on disk by core; kept here too)."""
+    from core.search.semantic import corpus_embeddings
+
+    hit = _embedded().get(name)
+    if hit is None:
+        hit = corpus_embeddings(corpus(name), progress=progress)
+        hit.setflags(write=False)  # shared between sessions
+        _embedded().put(name, hit)
+    return hit
+
+
+def vectors_ready(name: str) -> bool:
+    from core.search.semantic import embeddings_cached
+
+    return _embedded().get(name) is not None or embeddings_cached(corpus(name))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def search_ranker(name: str, kind: str):
+    """Any ranker of the lab by name (tf, tfidf, bm25, semantic, hybrid) over a corpus whose vectors exist."""
+    from core.search.semantic import make_search_ranker
+
+    if kind in ("semantic", "hybrid"):
+        corpus_vectors(name)
+    return make_search_ranker(kind, corpus(name), lexical_index(name))
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _evaluations() -> _Bounded:
+    return _Bounded(8)
+
+
+def evaluation(name: str, n_queries: int, progress=None):
+    """MRR, nDCG@10 and recall@10 of every ranker on the corpus's own query set, and the queries."""
+    from core.search.evaluate import build_queries, evaluate
+
+    key = (name, n_queries)
+    hit = _evaluations().get(key)
+    if hit is None:
+        web = corpus(name)
+        queries = build_queries(web, n=n_queries)
+        rankers = {kind: search_ranker(name, kind) for kind in ("tfidf", "bm25", "semantic", "hybrid")}
+        hit = evaluate(rankers, queries, progress=progress), queries
+        _evaluations().put(key, hit)
+    return hit

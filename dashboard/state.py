@@ -37,6 +37,7 @@ TOY, SWEEP, SWEEP_VALUE, SNAPSHOT = "toy", "sw", "sv", "iter"
 K1, B, CORPUS = "k1", "b", "corpus"
 REPEATS, WEIGHT = "rep", "w"  # keyword stuffing: the spam page's repeats; the PageRank weight of a blend
 DAMPING, PAGE, FARM = "damp", "page", "farm"  # PageRank: damping, the page looked at, link-farm size
+NEED, QUERIES = "need", "nq"  # semantic search: the paraphrase set; evaluation: the number of queries
 
 SCATTER = "explore_scatter"  # the projector chart's selection state (session only)
 

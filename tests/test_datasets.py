@@ -141,7 +141,7 @@ def test_describe_does_not_load(monkeypatch):
     assert datasets.describe("faces")["n"] == 400
     assert datasets.describe("glove-100k")["n"] == 100_000
     assert datasets.describe("glove")["name"] == "glove-20k"
-    assert len(datasets.catalog(include_workspace=False)) == 9
+    assert len(datasets.catalog(include_workspace=False)) == 10
     with pytest.raises(AssertionError):
         datasets.load("faces")
 
@@ -246,3 +246,20 @@ def test_make_meta_puts_id_and_label_first_as_strings():
     assert meta["label"].tolist() == ["1", "2", "3"]
     assert meta["x"].tolist() == [0.5, 1.5, 2.5]
     assert make_meta(2)["label"].tolist() == ["0", "1"]  # no labels: the id is the label
+
+
+def test_foldoc_minilm_is_the_search_labs_vectors_labelled_by_category():
+    from core.search.corpus import load_corpus
+
+    try:
+        corpus = load_corpus("foldoc")
+    except InputError as exc:
+        pytest.skip(str(exc))
+    ds = datasets.load("foldoc-minilm")
+    assert ds.vectors.shape == (corpus.n, 384) == (datasets.describe("foldoc-minilm")["n"], 384)
+    assert np.allclose(np.linalg.norm(ds.vectors, axis=1), 1.0, atol=1e-3)
+    assert ds.meta["id"].tolist() == corpus.ids
+    labels = ds.meta["label"].value_counts()
+    assert len(labels) == 14 and labels.index[0] in ("none", "language")  # 12 categories, "other", "none"
+    row = corpus.row_of("Python")
+    assert ds.meta["category"][row] == "language"

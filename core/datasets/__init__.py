@@ -56,6 +56,9 @@ register(DatasetSpec("iris", builtin.load_iris, 150, 4, "150 iris flowers, 4 mea
                      "Fisher 1936, UCI ML, CC BY 4.0"))
 register(DatasetSpec("wine", builtin.load_wine, 178, 13, "178 wines, 13 chemical measurements, 3 cultivars",
                      "Forina et al., UCI ML, CC BY 4.0"))
+register(DatasetSpec("foldoc-minilm", builtin.load_foldoc_minilm, 12017, 384,
+                     "FOLDOC's 12,017 computing-dictionary entries as MiniLM sentence vectors (the search lab's)",
+                     "FOLDOC (GFDL); all-MiniLM-L6-v2 (Apache 2.0)"))
 
 
 def builtin_names() -> list[str]:

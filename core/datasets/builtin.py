@@ -124,3 +124,35 @@ def load_wine() -> Dataset:
         "load_wine", "wine", "178 Italian wines, 13 chemical measurements, 3 cultivars",
         "Wine data (Forina et al.), UCI ML repository, CC BY 4.0. Shipped with scikit-learn.",
     )
+
+
+FOLDOC_TOP_CATEGORIES = 12
+
+
+def load_foldoc_minilm() -> Dataset:
+    """FOLDOC's 12,017 entries as their MiniLM vectors (the search lab's semantic index), labelled by the
+    entry's FOLDOC category (the 12 commonest; the rest "other", untagged entries "none")."""
+    import re
+
+    from core.search.corpus import load_corpus
+    from core.search.semantic import corpus_embeddings
+
+    corpus = load_corpus("foldoc")
+    vectors = corpus_embeddings(corpus)
+    tag = re.compile(r"<([a-z][a-z ,/-]*)>")
+    cats = []
+    for text in corpus.texts:
+        m = tag.search(text)
+        cats.append(m.group(1).split(",")[0].strip() if m else "none")
+    common = set(pd.Series(cats)[lambda s: s != "none"].value_counts().index[:FOLDOC_TOP_CATEGORIES])
+    labels = [c if c in common or c == "none" else "other" for c in cats]
+    meta = make_meta(corpus.n, labels=labels, ids=corpus.ids,
+                     extra=pd.DataFrame({"title": corpus.titles, "category": cats}))
+    return Dataset(
+        name="foldoc-minilm",
+        vectors=np.ascontiguousarray(vectors, dtype=np.float32),
+        meta=meta,
+        description=f"FOLDOC's {corpus.n:,} entries embedded with MiniLM (384-d), labelled by category",
+        credit=f"{corpus.credit}. Vectors: all-MiniLM-L6-v2 (Apache 2.0).",
+        texts=list(corpus.titles),
+    )

@@ -174,3 +174,30 @@ def correction_figure(rows: list[dict], typed: str):
                       xaxis_title="log score")
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+def agreement_figure(means: dict[str, float]):
+    """How much each ranker's results agree across paraphrases (0..1), one bar per ranker."""
+    import plotly.graph_objects as go
+
+    names = list(means)
+    fig = go.Figure(go.Bar(x=names, y=[means[n] for n in names], marker_color=[RANKER_COLOURS.get(n.lower(),
+                    RANKER_COLOURS.get(n, "#888")) for n in names], text=[f"{means[n]:.2f}" for n in names],
+                    textposition="outside", hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    fig.update_yaxes(range=[0, 1.1], title_text="agreement of the top 10 (Jaccard)")
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white", showlegend=False)
+    return fig
+
+
+def evaluation_figure(table):
+    """MRR and nDCG@10 per ranker, grouped bars."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for j, col in enumerate(c for c in table.columns if c in ("MRR", "nDCG@10", "recall@10")):
+        fig.add_trace(go.Bar(x=table["ranker"], y=table[col], name=col, marker_color=OKABE_ITO[j],
+                             text=[f"{v:.3f}" for v in table[col]], textposition="outside",
+                             hovertemplate=f"%{{x}}: {col} %{{y:.3f}}<extra></extra>"))
+    fig.update_layout(barmode="group", height=340, margin=dict(l=10, r=10, t=10, b=10), template="plotly_white",
+                      yaxis=dict(range=[0, 1.15]), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
+    return fig

@@ -34,8 +34,12 @@ PAGES = [
              sample_query="q=cheap+flights&rep=40&w=0.7", section=SEARCH),
     PageSpec("search_pagerank.py", "PageRank", ":material/hub:", "search_pagerank",
              sample_query="damp=0.7&page=Python&farm=300&q=functional+programming&w=0.4", section=SEARCH),
+    PageSpec("search_semantic.py", "Semantic search", ":material/psychology:", "search_semantic",
+             sample_query="q=rodent+shaped+pointing+device&k=5&need=deadlock", section=SEARCH),
     PageSpec("search_assist.py", "Query assistance", ":material/spellcheck:", "search_assist",
              sample_query="q=operatng+sytem", section=SEARCH),
+    PageSpec("search_evaluation.py", "Evaluation", ":material/leaderboard:", "search_evaluation",
+             sample_query="nq=100", section=SEARCH),
 ]
 
 

@@ -130,3 +130,36 @@ def ranked(corpus, ranker, query: str, k: int, title: str, key: str) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
             "idf": st.column_config.NumberColumn(format="%.3f"),
             "contribution": st.column_config.NumberColumn(format="%.3f")})
+
+
+def vectors_or_stop(name: str, corpus) -> None:
+    """Make sure the corpus's MiniLM vectors exist: computed once with a progress bar (FOLDOC's at set-up)."""
+    if cached.vectors_ready(name):
+        cached.corpus_vectors(name)
+        return
+    bar = st.progress(0.0, text=f"Embedding {corpus.n:,} documents with MiniLM (once; kept on disk)…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"Embedding documents with MiniLM: {done:,} of {total:,}")
+
+    try:
+        cached.corpus_vectors(name, progress=progress)
+    except EmbedLabError as exc:
+        st.error(f"{exc}.", icon=":material/error:")
+        st.stop()
+    bar.empty()
+
+
+def ranked_table(corpus, ranker, query: str, k: int, title: str, extra=None) -> list[int]:
+    """One ranker's top ``k`` as a table (with the columns ``extra(results)`` gives); returns the rows."""
+    st.markdown(f"**{title}**")
+    try:
+        res = ranker.search(query, k=k)
+    except EmbedLabError as exc:
+        st.warning(f"{exc}.", icon=":material/search_off:")
+        return []
+    if not len(res.rows):
+        st.info("No document matches.", icon=":material/search_off:")
+        return []
+    result_table(corpus, res.rows, res.scores, extra=extra(res) if extra else None)
+    return [int(r) for r in res.rows]
