@@ -44,3 +44,28 @@ def fake_encoder():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+BROWSER_IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
+
+
+@pytest.fixture
+def open_page(browser):
+    """For browser tests (``browser`` is test_browser's fixture, imported by each browser module): open a URL
+    in a fresh page and wait for ``ready`` (a selector) and the end of the run. Pages close even if a test
+    fails (a page left open keeps its WebGL contexts, of which Chromium allows only a few)."""
+    pages = []
+
+    def open_(url: str, ready: str = ".js-plotly-plot", timeout: float = 240_000, height: int = 1200):
+        page = browser.new_page(viewport={"width": 1400, "height": height})
+        pages.append(page)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector(ready, timeout=timeout)
+        page.wait_for_function(BROWSER_IDLE, timeout=timeout)
+        return page, errors
+
+    yield open_
+    for page in pages:
+        page.close()

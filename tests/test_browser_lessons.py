@@ -35,27 +35,6 @@ HOVERED = "sel => { const gd = document.querySelector(sel); return !!(gd._hoverd
 TITLE = "sel => document.querySelector(sel)._fullLayout.title.text.replace(/<\\/?b>/g, '')"
 
 
-@pytest.fixture
-def open_page(browser):  # noqa: F811
-    """Open a URL in a fresh page and wait for ``ready`` (a selector) and the end of the run; pages close
-    even if a test fails (a page left open keeps its WebGL contexts, of which Chromium allows only a few)."""
-    pages = []
-
-    def open_(url: str, ready: str = ".js-plotly-plot", timeout: float = 240_000):
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        pages.append(page)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="domcontentloaded")
-        page.wait_for_selector(ready, timeout=timeout)
-        page.wait_for_function(IDLE, timeout=timeout)
-        return page, errors
-
-    yield open_
-    for page in pages:
-        page.close()
-
-
 def _settled(page, condition: str, arg=None, timeout: float = 30_000) -> None:
     """Wait for ``condition`` (a JS function) and then for the script run it started to end."""
     page.wait_for_function(condition, arg=arg, timeout=timeout)

@@ -18,25 +18,6 @@ CORPUS = (b"id,title,text,links\n"
           b"c,Gamma,gamma rays are photons,a\n")
 
 
-@pytest.fixture
-def open_page(browser):  # noqa: F811
-    pages = []
-
-    def open_(url: str, ready: str = ".js-plotly-plot", timeout: float = 120_000):
-        page = browser.new_page(viewport={"width": 1400, "height": 1400})
-        pages.append(page)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="domcontentloaded")
-        page.wait_for_selector(ready, timeout=timeout)
-        page.wait_for_function(IDLE, timeout=timeout)
-        return page, errors
-
-    yield open_
-    for page in pages:
-        page.close()
-
-
 def _url_param(page, key: str) -> str | None:
     return page.evaluate("key => new URL(location.href).searchParams.get(key)", key)
 
@@ -49,7 +30,7 @@ def _upload(page, name: str, data: bytes) -> None:
 
 
 def test_a_corpus_uploaded_through_the_form_is_searched_and_kept_in_the_link(server, open_page, artifacts):  # noqa: F811
-    page, errors = open_page(f"{server}/search_ranking")
+    page, errors = open_page(f"{server}/search_ranking", height=1400)
     _upload(page, "physics.csv", CORPUS)
     page.wait_for_function("() => new URL(location.href).searchParams.get('corpus')?.startsWith('c-')",
                            timeout=60_000)
@@ -70,7 +51,7 @@ def test_a_corpus_uploaded_through_the_form_is_searched_and_kept_in_the_link(ser
 
 
 def test_a_bad_upload_says_why_and_keeps_the_corpus(server, open_page, artifacts):  # noqa: F811
-    page, errors = open_page(f"{server}/search_ranking")
+    page, errors = open_page(f"{server}/search_ranking", height=1400)
     _upload(page, "broken.csv", b"id,title\na,Alpha\nb,Beta\n")
     message = page.get_by_text("broken.csv was not added")
     expect(message).to_be_visible(timeout=30_000)
@@ -107,4 +88,16 @@ def test_autocomplete_answers_each_keystroke_and_a_correction_is_taken(server, o
     page.wait_for_function(IDLE, timeout=60_000)
     expect(page.get_by_text("nothing to correct")).to_be_visible()
     page.screenshot(path=str(artifacts / "search-did-you-mean.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0 and not errors
+
+
+def test_an_uploaded_corpus_is_embedded_and_searched_by_meaning(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/search_semantic?q=particles+of+light", timeout=240_000)
+    _upload(page, "physics.csv", CORPUS)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('corpus')?.startsWith('c-')",
+                           timeout=240_000)  # the encoder loads and embeds the upload first
+    page.wait_for_function(IDLE, timeout=240_000)
+    meaning = page.locator('[data-testid="stColumn"]').filter(has_text="Meaning (MiniLM cosine)")
+    expect(meaning.locator('[data-testid="glide-cell-1-0"]').last).to_have_text("Gamma", timeout=120_000)  # rank 1
+    page.screenshot(path=str(artifacts / "search-semantic-upload.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0 and not errors

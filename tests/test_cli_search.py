@@ -93,3 +93,20 @@ def test_correct_prints_the_correction_and_its_candidates(capsys, foldoc, text, 
 
 def test_correct_refuses_text_without_words(capsys, foldoc):
     assert "no letters or digits" in one_error(capsys, "correct", "?!")
+
+
+@pytest.mark.parametrize("ranker", ["semantic", "hybrid"])
+def test_search_by_meaning_and_hybrid(capsys, foldoc, ranker):
+    from core.search.semantic import embeddings_cached
+
+    if not embeddings_cached(foldoc):
+        pytest.skip("FOLDOC's vectors are not cached (`make setup` computes them)")
+    got = run_json(capsys, "search", "rodent shaped pointing device", "--ranker", ranker, "--k", "5")
+    assert got["ranker"] == ranker and len(got["results"]) == 5
+    ids = [r["id"] for r in got["results"]]
+    if ranker == "semantic":
+        assert ids[0] == "mouse"
+    else:  # fused with BM25, which ranks "pointing device" first and has no "mouse" in its top 5
+        assert {"pointing device", "mouse"} & set(ids[:2])
+    scores = [r["score"] for r in got["results"]]
+    assert scores == sorted(scores, reverse=True)

@@ -116,7 +116,7 @@ def test_iris_values():
 def test_catalog_lists_every_builtin_with_its_size():
     rows = {r["name"]: r for r in datasets.catalog(include_workspace=False)}
     assert set(rows) == {"glove-5k", "glove-20k", "glove-100k", "glove-400k", "digits", "mnist-5k", "faces",
-                         "iris", "wine"}
+                         "iris", "wine", "foldoc-minilm"}
     for name, (n, dim) in SMALL.items():
         assert rows[name]["n"] == n and rows[name]["dim"] == dim, name
         assert rows[name]["description"] and rows[name]["credit"]

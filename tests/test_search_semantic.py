@@ -271,8 +271,8 @@ def test_cache_key_tracks_the_encoder_settings(home, fake_encoder):
 def test_make_search_ranker(home, fake_encoder, monkeypatch):
     web = _corpus(TOY)
     enc = Counting(fake_encoder)
+    enc.encode_queries = fake_encoder
     monkeypatch.setattr(semantic, "get_corpus_encoder", lambda device=None: enc)
-    monkeypatch.setattr(semantic, "get_query_encoder", lambda device=None: fake_encoder)
     monkeypatch.setattr(semantic, "DIM", 8)  # the fake's vectors
     index = Index.build(web.texts)
     assert isinstance(make_search_ranker("bm25", web, index, k1=1.2), BM25)

