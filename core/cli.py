@@ -98,6 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("recommend", help="top-N recommendations for one user (never an item they already rated)")
+    p.add_argument("--user", required=True, help="a user id (MovieLens: 1..943)")
+    p.add_argument("--model", default="ease", help="a model of the recommendation lab (default ease; "
+                   "see `embedlab evaluate-recs` for all)")
+    p.add_argument("--k", type=int, default=10, help="items, 1..1000 (default 10)")
+    p.add_argument("--ratings", default="ml-100k", help="ml-100k (default) or the id of an uploaded set")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("evaluate-recs", help="every recommender on a held-out 80/20 split: precision, recall, "
+                       "NDCG, coverage (RMSE for rating predictors)")
+    p.add_argument("--k", type=int, default=10, help="length of the top list, 1..100 (default 10)")
+    p.add_argument("--ratings", default="ml-100k", help="ml-100k (default) or the id of an uploaded set")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("train-autoencoders",
                        help="retrain the shipped autoencoders/VAEs and rewrite their model card (a few minutes)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/autoencoders)")
@@ -344,6 +359,44 @@ def cmd_correct(args) -> dict:
             "candidates": [{k: c[k] for k in keep} for c in fixed.candidates]}
 
 
+def cmd_recommend(args) -> dict:
+    """Top-k for one user: ``items`` (id, title, score), best first, none already rated by the user."""
+    from core.recommend.models import make_model
+    from core.recommend.uploads import load_ratings
+
+    if not 1 <= args.k <= 1000:
+        raise InputError(f"--k must be from 1 to 1000 (got {args.k})")
+    ratings = load_ratings(args.ratings)
+    model = make_model(args.model)
+    row = ratings.user_row(args.user)
+    recs = model.fit(ratings.matrix).recommend(row, k=args.k)
+    items = [{"id": ratings.item_ids[i], "title": ratings.titles[i], "score": float(s)}
+             for i, s in zip(recs.items, recs.scores, strict=True)]
+    if not args.json:
+        for i, hit in enumerate(items, 1):
+            print(f"{i:3d}. {hit['score']:8.4f}  {hit['title']}")
+    return {"user": str(args.user).strip(), "model": args.model, "ratings": ratings.name,
+            "rated": int(ratings.user_counts[row]), "items": items}
+
+
+def cmd_evaluate_recs(args) -> dict:
+    """Every model of the registry on the held-out split: ``models`` maps a name to its metrics."""
+    from core.recommend.evaluate import evaluate_all
+    from core.recommend.uploads import load_ratings
+
+    if not 1 <= args.k <= 100:
+        raise InputError(f"--k must be from 1 to 100 (got {args.k})")
+    ratings = load_ratings(args.ratings)
+    table = evaluate_all(ratings, k=args.k, seed=args.seed)
+    k = args.k
+    keys = (f"precision@{k}", f"recall@{k}", f"ndcg@{k}", "coverage", "rmse", "fit_s")
+    models = {row["model"]: {key: (None if row[key] != row[key] else round(float(row[key]), 6)) for key in keys}
+              for row in table.to_dict("records")}
+    if not args.json:
+        print(table.drop(columns=["label"], errors="ignore").to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return {"ratings": ratings.name, "k": k, "seed": args.seed, "test_fraction": 0.2, "models": models}
+
+
 def cmd_train_autoencoders(args) -> dict:
     """Rebuild data/models/autoencoders: every shipped model, its metrics and the model card."""
     from core.embed import autoencoders
@@ -360,7 +413,8 @@ def cmd_train_autoencoders(args) -> dict:
 COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_project, "neighbors": cmd_neighbors,
             "serve": cmd_serve, "warmup": cmd_warmup, "eigenfaces": cmd_eigenfaces,
             "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search,
-            "pagerank": cmd_pagerank, "suggest": cmd_suggest, "correct": cmd_correct}
+            "pagerank": cmd_pagerank, "suggest": cmd_suggest, "correct": cmd_correct,
+            "recommend": cmd_recommend, "evaluate-recs": cmd_evaluate_recs}
 
 
 def main(argv: list[str] | None = None) -> int:

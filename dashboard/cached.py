@@ -481,3 +481,61 @@ def evaluation(name: str, n_queries: int, progress=None):
         hit = evaluate(rankers, queries, progress=progress), queries
         _evaluations().put(key, hit)
     return hit
+
+
+# --- recommendation lab -----------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def ratings_catalog() -> list[dict]:
+    """MovieLens 100k (when installed) and the interaction sets uploaded to this workspace."""
+    from core.recommend.uploads import list_ratings
+
+    return list_ratings()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the ratings…")
+def ratings(name: str = "ml-100k"):
+    """An interaction set by name (shared, read-only)."""
+    from core.recommend.uploads import load_ratings
+
+    return load_ratings(name)
+
+
+@st.cache_resource(max_entries=12, show_spinner="Training the model…")
+def recommender(name: str, model: str, params: tuple = ()):
+    """A model of the registry fitted on ALL of a set's interactions (shared, read-only); ``params`` is a
+    sorted tuple of (name, value) pairs."""
+    from core.recommend.models import make_model
+
+    return make_model(model, **dict(params)).fit(ratings(name).matrix)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def item_map(name: str, model: str, params: tuple = ()):
+    """The first two principal components of a factor model's item factors, each made unit length first (the
+    similar-items lists use cosine; the factors' lengths mostly say how popular an item is)."""
+    from sklearn.decomposition import PCA
+
+    factors = np.asarray(recommender(name, model, params).item_factors_, dtype=np.float64)
+    unit = factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-12)  # direction, not popularity
+    return PCA(n_components=2, random_state=0).fit_transform(unit)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _rec_evaluations() -> _Bounded:
+    return _Bounded(4)
+
+
+def rec_evaluation(name: str, k: int = 10, seed: int = 0, progress=None):
+    """Every model of the registry on the set's held-out split: the metrics table (computed once)."""
+    from core.recommend.data import split
+    from core.recommend.evaluate import evaluate
+    from core.recommend.models import MODELS
+
+    key = (name, k, seed)
+    hit = _rec_evaluations().get(key)
+    if hit is None:
+        hit = evaluate({m: m for m in MODELS}, split(ratings(name), seed=seed), k=k, progress=progress)
+        _rec_evaluations().put(key, hit)
+    return hit

@@ -117,3 +117,8 @@ def reset_widgets(values: dict) -> None:
     another choice has changed their options: a bound query parameter cannot simply be deleted."""
     for key, value in values.items():
         st.session_state[key] = value
+
+# Recommendation lab (the number of results is "k" again)
+RATINGS, MODEL, USER, ITEM = "rs", "model", "user", "item"
+ORDER, N_USERS, N_ITEMS, FILL = "order", "nu", "ni", "fill"  # the user-item matrix block
+RATED, SEED = "rated", "seed"  # cold start: the visitor's ratings ("50:5,181:4"); evaluation: the split's seed

@@ -20,7 +20,7 @@ page = st.navigation({
     heading: [st.Page(ROOT / "dashboard" / "app_pages" / p.file, title=p.title, icon=p.icon, url_path=p.url_path,
                       default=p.default) for p in specs]
     for heading, specs in sections().items()
-})
+}, expanded=True)  # every page listed: no "View more" fold
 with st.sidebar:
     st.caption("EmbedLab · see and teach what representations do")
 page.run()

@@ -69,7 +69,7 @@ def test_datasets_table(capsys, home):
     code, out, err = run(capsys, "datasets")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert len(lines) == 10
+    assert len(lines) == 11
     iris = next(line for line in lines if line.startswith("iris "))
     assert "150 x 4" in iris and "iris flowers" in iris
 

@@ -116,7 +116,7 @@ def test_iris_values():
 def test_catalog_lists_every_builtin_with_its_size():
     rows = {r["name"]: r for r in datasets.catalog(include_workspace=False)}
     assert set(rows) == {"glove-5k", "glove-20k", "glove-100k", "glove-400k", "digits", "mnist-5k", "faces",
-                         "iris", "wine", "foldoc-minilm"}
+                         "iris", "wine", "foldoc-minilm", "ml100k-items"}
     for name, (n, dim) in SMALL.items():
         assert rows[name]["n"] == n and rows[name]["dim"] == dim, name
         assert rows[name]["description"] and rows[name]["credit"]
@@ -141,7 +141,7 @@ def test_describe_does_not_load(monkeypatch):
     assert datasets.describe("faces")["n"] == 400
     assert datasets.describe("glove-100k")["n"] == 100_000
     assert datasets.describe("glove")["name"] == "glove-20k"
-    assert len(datasets.catalog(include_workspace=False)) == 10
+    assert len(datasets.catalog(include_workspace=False)) == 11
     with pytest.raises(AssertionError):
         datasets.load("faces")
 
@@ -263,3 +263,22 @@ def test_foldoc_minilm_is_the_search_labs_vectors_labelled_by_category():
     assert len(labels) == 14 and labels.index[0] in ("none", "language")  # 12 categories, "other", "none"
     row = corpus.row_of("Python")
     assert ds.meta["category"][row] == "language"
+
+
+def test_ml100k_items_are_the_recommenders_item_factors():
+    from core.recommend.data import load_movielens
+
+    ratings = load_movielens()
+    ds = datasets.load("ml100k-items")
+    assert ds.vectors.shape == (1682, 64) == (datasets.describe("ml100k-items")["n"], 64)
+    assert ds.meta["title"][0] == "Toy Story (1995)" and ds.meta["label"][0] == "Animation"
+    assert ds.meta["decade"][49] == "1970s" and ds.meta["ratings"][49] == 583  # Star Wars
+    assert ds.meta["id"].tolist() == ratings.item_ids
+    # its nearest movie by factor cosine is the recommender's first similar item
+    from core.recommend.models import make_model
+
+    model = make_model("implicit-als").fit(ratings.matrix)
+    unit = ds.vectors / np.linalg.norm(ds.vectors, axis=1, keepdims=True)
+    sims = unit @ unit[49]
+    sims[49] = -1
+    assert int(np.argmax(sims)) == int(model.similar_items(49, k=1).items[0])

@@ -59,6 +59,9 @@ register(DatasetSpec("wine", builtin.load_wine, 178, 13, "178 wines, 13 chemical
 register(DatasetSpec("foldoc-minilm", builtin.load_foldoc_minilm, 12017, 384,
                      "FOLDOC's 12,017 computing-dictionary entries as MiniLM sentence vectors (the search lab's)",
                      "FOLDOC (GFDL); all-MiniLM-L6-v2 (Apache 2.0)"))
+register(DatasetSpec("ml100k-items", builtin.load_ml100k_items, 1682, 64,
+                     "MovieLens 100k's 1,682 movies as item factors of implicit ALS (the recommendation lab's)",
+                     "GroupLens MovieLens 100k (research and teaching use; read from the recbole package)"))
 
 
 def builtin_names() -> list[str]:

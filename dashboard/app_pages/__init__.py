@@ -17,7 +17,7 @@ class PageSpec:
     section: str = ""  # the sidebar heading it is listed under ("" = at the top, no heading)
 
 
-DIM_RED, SEARCH = "Dimensionality reduction", "Search lab"
+DIM_RED, SEARCH, RECS = "Dimensionality reduction", "Search lab", "Recommendation lab"
 PAGES = [
     PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
@@ -40,6 +40,18 @@ PAGES = [
              sample_query="q=operatng+sytem", section=SEARCH),
     PageSpec("search_evaluation.py", "Evaluation", ":material/leaderboard:", "search_evaluation",
              sample_query="nq=100", section=SEARCH),
+    PageSpec("rec_matrix.py", "User-item matrix", ":material/grid_on:", "rec_matrix",
+             sample_query="nu=20&ni=25&order=clustered&fill=true&model=mf", section=RECS),
+    PageSpec("rec_models.py", "Models", ":material/model_training:", "rec_models",
+             sample_query="model=ease&ease_l2=300", section=RECS),
+    PageSpec("rec_user.py", "One user", ":material/person:", "rec_user", sample_query="user=42&model=ease&k=5",
+             section=RECS),
+    PageSpec("rec_items.py", "Similar items", ":material/movie:", "rec_items", sample_query="item=50&k=8",
+             section=RECS),
+    PageSpec("rec_coldstart.py", "Cold start", ":material/person_add:", "rec_coldstart",
+             sample_query="rated=50:5,181:5,100:4,1:2", section=RECS),
+    PageSpec("rec_evaluation.py", "Evaluation", ":material/leaderboard:", "rec_evaluation", sample_query="seed=1",
+             section=RECS),
 ]
 
 
