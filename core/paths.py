@@ -33,3 +33,33 @@ def numba_cache_dir() -> Path:
     path = Path(os.environ.get("NUMBA_CACHE_DIR") or home() / "numba")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_folder(final: Path, files: dict, manifest: dict) -> None:
+    """Write ``files`` (name -> bytes, or a callable that writes the given path) and ``manifest.json`` into the
+    folder ``final``, atomically: everything goes into a temporary folder beside it, which is then renamed,
+    so a crash never leaves a half-written folder. A folder without a manifest (damaged) is replaced; when
+    another process saved the same folder first, its copy stands."""
+    import json
+    import shutil
+    import uuid
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        for name, content in files.items():
+            if callable(content):
+                content(tmp / name)
+            else:
+                (tmp / name).write_bytes(content)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        if final.exists() and not (final / "manifest.json").is_file():
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            tmp.rename(final)
+        except OSError:  # another process saved the same content first
+            if not (final / "manifest.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

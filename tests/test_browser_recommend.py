@@ -31,8 +31,7 @@ def _upload(page, name: str, data: bytes) -> None:
     page.get_by_role("button", name="Add interactions").click()
 
 
-def test_interactions_uploaded_through_the_form_are_recommended_from_and_kept_in_the_link(  # noqa: F811
-        server, open_page, artifacts):
+def test_uploaded_interactions_are_recommended_from_and_kept_in_the_link(server, open_page, artifacts):  # noqa: F811
     page, errors = open_page(f"{server}/rec_user", ready=TABLE, height=1600)
     _upload(page, "tastes.csv", RATINGS)
     page.wait_for_function("() => new URL(location.href).searchParams.get('rs')?.startsWith('r-')",

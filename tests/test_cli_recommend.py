@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from cli_run import one_error, run_json
 
 from core.cli import main
 from core.recommend.data import load_movielens
@@ -14,20 +13,6 @@ from core.recommend.models import MODELS, make_model
 @pytest.fixture(scope="module")
 def ml():
     return load_movielens()
-
-
-def run_json(capsys, *argv):
-    code = main([*argv, "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
-
-
-def one_error(capsys, *argv) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 2 and out == "" and len(err.splitlines()) == 1, (code, out, err)
-    return err
 
 
 @pytest.mark.parametrize("model", ["popularity", "item-knn", "ease", "implicit-als"])

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from cli_run import one_error, run_json
 
-from core.cli import main
 from core.errors import InputError
 
 
@@ -19,20 +17,6 @@ def foldoc():
         return load_corpus("foldoc")
     except InputError as exc:
         pytest.skip(str(exc))
-
-
-def run_json(capsys, *argv):
-    code = main([*argv, "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
-
-
-def one_error(capsys, *argv) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 2 and out == "" and len(err.splitlines()) == 1, (code, out, err)
-    return err
 
 
 @pytest.mark.parametrize("ranker", ["tf", "tfidf", "bm25"])

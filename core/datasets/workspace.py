@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import time
-import uuid
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ import pyarrow.parquet as pq
 
 from core.datasets.base import Dataset
 from core.errors import InputError
-from core.paths import workspace_dir
+from core.paths import workspace_dir, write_folder
 
 FORMAT_VERSION = 1
 ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
@@ -80,18 +79,7 @@ def save(ds: Dataset, source: str = "") -> str:
         "image_shape": None if ds.images is None else list(ds.images.shape[1:]),
         "format_version": FORMAT_VERSION, "vectors_sha256": ds.content_hash(),
     }
-    tmp = workspace_dir() / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    try:
-        pq.write_table(pa.table(columns), tmp / "data.parquet")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        try:
-            tmp.rename(final)
-        except OSError:  # another process saved the same content first
-            if not (final / "manifest.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_folder(final, {"data.parquet": lambda path: pq.write_table(pa.table(columns), path)}, manifest)
     return ws_id
 
 

@@ -42,9 +42,7 @@ import io
 import json
 import math
 import re
-import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.paths import workspace_dir
+from core.paths import workspace_dir, write_folder
 from core.recommend.data import MOVIELENS, MOVIELENS_LABEL, Ratings, load_movielens, movielens_dir
 from core.search.corpus import MAX_ID_CHARS, MAX_UPLOAD_BYTES, _decode, _few, _lines, _plural, _show, max_upload_bytes
 
@@ -573,22 +571,7 @@ def save_ratings(filename: str, data: bytes, items_filename: str | None = None,
                 "files": {f: {"bytes": len(b), "sha256": hashlib.sha256(b).hexdigest()} for f, b in files.items()},
                 "n_users": ratings.n_users, "n_items": ratings.n_items, "n": ratings.n,
                 "explicit": ratings.explicit, "created": time.time(), "format_version": UPLOAD_FORMAT_VERSION}
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    try:
-        for f, b in files.items():
-            (tmp / f).write_bytes(b)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        if final.exists():  # a folder without a manifest: damaged by hand; replace it
-            shutil.rmtree(final, ignore_errors=True)
-        try:
-            tmp.rename(final)
-        except OSError:  # another process saved the same files first
-            if not (final / "manifest.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_folder(final, files, manifest)
     return rid
 
 

@@ -55,7 +55,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +62,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import InputError
-from core.paths import workspace_dir
+from core.paths import workspace_dir, write_folder
 
 FOLDOC_PACKAGE = "dict-foldoc"
 FOLDOC_FILES = ("usr/share/dictd/foldoc.index", "usr/share/dictd/foldoc.dict.dz")
@@ -569,20 +568,7 @@ def save_corpus(filename: str, data: bytes) -> str:
     manifest = {"id": cid, "filename": Path(str(filename)).name, "format": fmt, "n": corpus.n,
                 "n_links": corpus.n_links, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                 "created": time.time(), "format_version": UPLOAD_FORMAT_VERSION}
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    try:
-        (tmp / f"corpus.{fmt}").write_bytes(data)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        if final.exists():  # a folder without a manifest: damaged by hand; replace it
-            shutil.rmtree(final, ignore_errors=True)
-        try:
-            tmp.rename(final)
-        except OSError:  # another process saved the same file first
-            if not (final / "manifest.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_folder(final, {f"corpus.{fmt}": data}, manifest)
     return cid
 
 
