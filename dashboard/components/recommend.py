@@ -8,51 +8,25 @@ import streamlit as st
 
 from core.errors import EmbedLabError
 from dashboard import cached, state
+from dashboard.components import picker
 
-_PENDING = "_pending_ratings"  # a set just uploaded, selected on the next run
+
+def _ratings_caption(data) -> str:
+    return (f"{data.credit} · {data.n_users:,} users, {data.n_items:,} items, {data.n:,} "
+            f"{'ratings' if data.explicit else 'interactions'}")
+
+
+RATING_SETS = picker.Collection(
+    key=state.RATINGS, label="Ratings", help="ml-100k is MovieLens 100k; r-… are interactions you uploaded (CSV).",
+    catalog=cached.ratings_catalog, load=cached.ratings, caption=_ratings_caption,
+    upload_form=lambda: _upload_form(), upload_title="Upload your own interactions", fallback="MovieLens")
 
 
 def pick_ratings(default: str = "ml-100k") -> tuple[str, object]:
     """The interaction-set picker (URL key ``rs``: ml-100k or an upload's id) with an upload form under it;
     returns ``(name, ratings)``. With nothing to show (MovieLens not installed, nothing uploaded) it says how
     to get it, offers the upload and stops the page."""
-    rows = cached.ratings_catalog()
-    names = [r["name"] for r in rows]
-    if _PENDING in st.session_state:
-        st.session_state[state.RATINGS] = st.session_state.pop(_PENDING)
-    wanted = st.query_params.get(state.RATINGS)
-    if wanted and wanted not in names and state.RATINGS not in st.session_state:
-        try:  # uploaded in another session since the list was read, or an id this server does not hold
-            cached.ratings(wanted)
-            cached.ratings_catalog.clear()
-            rows = cached.ratings_catalog()
-            names = [r["name"] for r in rows]
-        except EmbedLabError as exc:
-            st.warning(f"{exc}. Showing MovieLens instead.", icon=":material/link:")
-            del st.query_params[state.RATINGS]
-    if not names:
-        try:
-            cached.ratings(default)
-        except EmbedLabError as exc:
-            st.error(f"{exc}.", icon=":material/error:")
-        _upload_form()
-        st.stop()
-    name = st.selectbox("Ratings", names, index=names.index(default) if default in names else 0,
-                        key=state.RATINGS, bind="query-params",  # no format_func: it would go into the link
-                        help="ml-100k is MovieLens 100k; r-… are interactions you uploaded (CSV).")
-    try:
-        data = cached.ratings(name)
-    except EmbedLabError as exc:
-        st.error(f"{exc}.", icon=":material/error:")
-        _upload_form()
-        st.stop()
-    st.caption(f"{data.credit} · {data.n_users:,} users, {data.n_items:,} items, {data.n:,} "
-               f"{'ratings' if data.explicit else 'interactions'}")
-    for note in data.notes:
-        st.caption(f"Note: {note}.")
-    with st.expander("Upload your own interactions", icon=":material/upload:"):
-        _upload_form()
-    return name, data
+    return picker.pick(RATING_SETS, default)
 
 
 def _upload_form() -> None:
@@ -60,8 +34,8 @@ def _upload_form() -> None:
 
     st.markdown(UPLOAD_HELP)
     with st.form("ratings_upload", border=False):
-        file = st.file_uploader("Interactions (CSV)", type=["csv", "tsv", "txt"], key="ratings_file")
-        items = st.file_uploader("Item metadata (optional CSV)", type=["csv", "tsv", "txt"], key="ratings_items")
+        file = st.file_uploader("Interactions (CSV)", type=["csv", "tsv"], key="ratings_file")
+        items = st.file_uploader("Item metadata (optional CSV)", type=["csv", "tsv"], key="ratings_items")
         submitted = st.form_submit_button("Add interactions", icon=":material/add:")
     if not submitted:
         return
@@ -75,10 +49,8 @@ def _upload_form() -> None:
     except EmbedLabError as exc:
         st.error(f"{file.name} was not added: {exc}.", icon=":material/error:")
         return
-    cached.ratings_catalog.clear()
-    st.session_state[_PENDING] = rid
     st.toast(f"Added {file.name}.", icon=":material/check:")
-    st.rerun()
+    picker.select_next_run(RATING_SETS, rid)
 
 
 def pick_model(default: str = "ease", only=None, label: str = "Model", key: str | None = None):

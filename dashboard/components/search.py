@@ -8,49 +8,24 @@ import streamlit as st
 from core.errors import EmbedLabError
 from core.viz.search import contributions_figure
 from dashboard import cached, state
+from dashboard.components import picker
 
-_PENDING = "_pending_corpus"  # a corpus just uploaded, selected on the next run
+
+def _corpus_caption(corpus) -> str:
+    return f"{corpus.credit} · {corpus.n:,} documents, {corpus.n_links:,} links"
+
+
+CORPORA = picker.Collection(
+    key=state.CORPUS, label="Corpus", help="FOLDOC, or a corpus you uploaded (CSV or JSON Lines).",
+    catalog=cached.corpus_catalog, load=cached.corpus, caption=_corpus_caption,
+    upload_form=lambda: _upload_form(), upload_title="Upload your own corpus", fallback="the default corpus")
 
 
 def pick_corpus(default: str = "foldoc") -> tuple[str, object]:
     """The corpus picker (URL key ``corpus``: a built-in name or an upload's id) with an upload form under
     it; returns ``(name, corpus)``. With no corpus at all (FOLDOC not fetched, nothing uploaded) it says how
     to get one, offers the upload, and stops the page."""
-    rows = cached.corpus_catalog()
-    names = [r["name"] for r in rows]
-    if _PENDING in st.session_state:
-        st.session_state[state.CORPUS] = st.session_state.pop(_PENDING)
-    wanted = st.query_params.get(state.CORPUS)
-    if wanted and wanted not in names and state.CORPUS not in st.session_state:
-        try:  # uploaded in another session since the list was read, or an id this server does not hold
-            cached.corpus(wanted)
-            cached.corpus_catalog.clear()
-            rows = cached.corpus_catalog()
-            names = [r["name"] for r in rows]
-        except EmbedLabError as exc:
-            st.warning(f"{exc}. Showing the default corpus instead.", icon=":material/link:")
-            del st.query_params[state.CORPUS]
-    if not names:
-        try:
-            cached.corpus(default)
-        except EmbedLabError as exc:
-            st.error(f"{exc}.", icon=":material/error:")
-        _upload_form()
-        st.stop()
-    name = st.selectbox("Corpus", names, index=names.index(default) if default in names else 0, key=state.CORPUS,
-                        bind="query-params", help="FOLDOC, or a corpus you uploaded (CSV or JSON Lines).")
-    try:
-        corpus = cached.corpus(name)
-    except EmbedLabError as exc:
-        st.error(f"{exc}.", icon=":material/error:")
-        _upload_form()
-        st.stop()
-    st.caption(f"{corpus.credit} · {corpus.n:,} documents, {corpus.n_links:,} links")
-    for note in corpus.notes:
-        st.caption(f"Note: {note}.")
-    with st.expander("Upload your own corpus", icon=":material/upload:"):
-        _upload_form()
-    return name, corpus
+    return picker.pick(CORPORA, default)
 
 
 def _upload_form() -> None:
@@ -74,10 +49,8 @@ def _upload_form() -> None:
     except EmbedLabError as exc:
         st.error(f"{file.name} was not added: {exc}.", icon=":material/error:")
         return
-    cached.corpus_catalog.clear()
-    st.session_state[_PENDING] = cid
     st.toast(f"Added {file.name}.", icon=":material/check:")
-    st.rerun()
+    picker.select_next_run(CORPORA, cid)
 
 
 def corpus_or_stop(name: str = "foldoc"):
