@@ -123,3 +123,37 @@ def test_autoencoder_trains_and_loads_on_cuda(tmp_path):
     shipped = ae.shipped("mnist-5k", "vae", 2, device="cuda")
     codes, images = ae.latent_grid(shipped, 20)
     assert images.shape == (400, 784) and 0 <= images.min() and images.max() <= 1
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(os.environ.get("EMBEDLAB_GPU_TESTS") != "1", reason="opt-in: set EMBEDLAB_GPU_TESTS=1")
+def test_matrix_factorisation_trains_on_cuda_like_on_the_cpu(monkeypatch):
+    if not _cuda():
+        pytest.skip("CUDA is not available")
+    from core.recommend.data import load_movielens, split
+    from core.recommend.evaluate import rmse
+    from core.recommend.models import make_model
+
+    parts = split(load_movielens(), seed=0)
+    gpu = make_model("mf").fit(parts.train)
+    assert gpu.device_ == "cuda"
+    monkeypatch.setenv("EMBEDLAB_DEVICE", "cpu")
+    cpu = make_model("mf").fit(parts.train)
+    assert cpu.device_ == "cpu"
+    assert gpu.history_[-1] < gpu.history_[0]
+    assert abs(rmse(gpu, parts.test) - rmse(cpu, parts.test)) < 0.02  # CUDA's sums are not bit-for-bit the CPU's
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(os.environ.get("EMBEDLAB_GPU_TESTS") != "1", reason="opt-in: set EMBEDLAB_GPU_TESTS=1")
+def test_semantic_corpus_encoder_float16_on_cuda_agrees_with_the_cpu():
+    if not _cuda():
+        pytest.skip("CUDA is not available")
+    from core.search.semantic import CorpusEncoder
+
+    texts = ["a mouse is a pointing device", "deadlock: two processes wait for each other",
+             "floating point numbers have a mantissa and an exponent"] * 20
+    gpu = CorpusEncoder(device="cuda")(texts)
+    cpu = CorpusEncoder(device="cpu", int8=False)(texts)
+    assert gpu.shape == cpu.shape == (60, 384)
+    assert (np.sum(gpu * cpu, axis=1) > 0.99).all()  # float16 vs float32: the same directions
