@@ -163,7 +163,8 @@ def evaluation_figure(table, k: int = 10, bar: float | None = None):
     if bar is not None:
         fig.add_hline(y=bar, line_dash="dot", line_color="#555", annotation_text=f"NDCG@{k} bar {bar:g}",
                       annotation_position="top left")
-    fig.update_layout(barmode="group", height=380, yaxis=dict(range=[0, 1.08], title="score"),
+    top = max([float(table[col].max()) for col, _ in metrics if col in table] + [bar or 0.0])
+    fig.update_layout(barmode="group", height=380, yaxis=dict(range=[0, min(1.08, 1.2 * top + 0.02)], title="score"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"), **_LAYOUT)
     return fig
 

@@ -40,5 +40,10 @@ st.dataframe(shown, hide_index=True, column_config={
     c: st.column_config.NumberColumn(format="%.3f") for c in shown.columns if shown[c].dtype.kind == "f"})
 st.markdown(f"Best NDCG@10: **{best['label']}**, {best['ndcg@10']:.3f}. Published MovieLens-100k top-10 figures "
             "put popularity near P@10 0.19, item-kNN near 0.32 and BPR near 0.39 (protocols differ).")
+for row in table[table["rmse"].notna()].to_dict("records"):
+    st.markdown(f"**{row['label']}** predicts the hidden ratings to within {row['rmse']:.2f} stars (RMSE) yet ranks "
+                f"poorly (NDCG@10 {row['ndcg@10']:.3f}): it orders movies by the stars it expects, so it favours "
+                "films few people saw but those few loved, while the hidden items are what people chose to watch. "
+                "Predicting ratings and ranking are different tasks.")
 st.caption(f"{int(table['users'].iloc[0]):,} users with hidden items; fit_s is each model's training time in "
            "seconds on this machine. The same numbers: `embedlab evaluate-recs --json`.")
