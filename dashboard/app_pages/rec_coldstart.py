@@ -84,7 +84,9 @@ for column, model_name in zip(cols, names, strict=True):
                      hide_index=True, height=min(420, 38 + 35 * len(recs.items)))
 st.caption("Popularity ignores you; item-based k-NN and EASE add up your ratings' similarities to each movie; "
            "implicit ALS solves for your factor vector against the fixed item factors (one small least-squares "
-           "problem). Nothing is retrained.")
+           "problem). Nothing is retrained. Note that a low rating still counts as *seen*: these models learn what "
+           "people watch, so a 1 pulls similar movies up a little (item-based k-NN weighs it by the rating, EASE "
+           "and implicit ALS only see that you rated it).")
 
 if "genres" in data.item_meta and lists:
     st.subheader("Does it follow your taste?")
