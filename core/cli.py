@@ -113,6 +113,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
     p.add_argument("--json", action="store_true")
 
+    sizes = ["400k", "100k", "20k", "5k"]
+    p = sub.add_parser("analogy", help="word analogies over GloVe: the words nearest to the positive words minus the "
+                       "negative ones (king - man + woman -> queen)")
+    p.add_argument("--positive", nargs="+", required=True, metavar="W", help="words added (king woman)")
+    p.add_argument("--negative", nargs="*", default=[], metavar="W", help="words subtracted (man)")
+    p.add_argument("--k", type=int, default=10, help="results, 1..1000 (default 10)")
+    p.add_argument("--method", choices=["3cosadd", "3cosmul"], default="3cosadd",
+                   help="3cosadd: cosine to the sum (default); 3cosmul: Levy & Goldberg's product of similarities")
+    p.add_argument("--size", choices=sizes, default="400k", help="GloVe's N most frequent words (default 400k)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("similar-words", help="the GloVe words nearest to a word by cosine")
+    p.add_argument("word")
+    p.add_argument("--k", type=int, default=10, help="results, 1..1000 (default 10)")
+    p.add_argument("--size", choices=sizes, default="400k", help="GloVe's N most frequent words (default 400k)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("train-autoencoders",
                        help="retrain the shipped autoencoders/VAEs and rewrite their model card (a few minutes)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/autoencoders)")
@@ -397,6 +414,40 @@ def cmd_evaluate_recs(args) -> dict:
     return {"ratings": ratings.name, "k": k, "seed": args.seed, "test_fraction": 0.2, "models": models}
 
 
+def _print_words(results: list[dict]) -> None:
+    for i, hit in enumerate(results, 1):
+        print(f"{i:3d}. {hit['score']:.4f}  {hit['word']}")
+
+
+def cmd_analogy(args) -> dict:
+    """Analogy: ``results`` (word, score), best first, the input words left out."""
+    from core.represent.words import WordVectors
+
+    if not 1 <= args.k <= 1000:
+        raise InputError(f"--k must be from 1 to 1000 (got {args.k})")
+    wv = WordVectors.load(args.size)
+    found = wv.analogy(args.positive, args.negative, k=args.k, method=args.method)
+    results = [{"word": w, "score": s} for w, s in found]
+    if not args.json:
+        _print_words(results)
+    return {"positive": [str(wv.words[wv.index_of(w)]) for w in args.positive],
+            "negative": [str(wv.words[wv.index_of(w)]) for w in args.negative], "method": args.method,
+            "size": args.size, "results": results}
+
+
+def cmd_similar_words(args) -> dict:
+    """Nearest words by cosine: ``results`` (word, score), best first, the word itself left out."""
+    from core.represent.words import WordVectors
+
+    if not 1 <= args.k <= 1000:
+        raise InputError(f"--k must be from 1 to 1000 (got {args.k})")
+    wv = WordVectors.load(args.size)
+    results = [{"word": w, "score": s} for w, s in wv.nearest(args.word, k=args.k)]
+    if not args.json:
+        _print_words(results)
+    return {"word": str(wv.words[wv.index_of(args.word)]), "size": args.size, "results": results}
+
+
 def cmd_train_autoencoders(args) -> dict:
     """Rebuild data/models/autoencoders: every shipped model, its metrics and the model card."""
     from core.embed import autoencoders
@@ -414,7 +465,8 @@ COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_proje
             "serve": cmd_serve, "warmup": cmd_warmup, "eigenfaces": cmd_eigenfaces,
             "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search,
             "pagerank": cmd_pagerank, "suggest": cmd_suggest, "correct": cmd_correct,
-            "recommend": cmd_recommend, "evaluate-recs": cmd_evaluate_recs}
+            "recommend": cmd_recommend, "evaluate-recs": cmd_evaluate_recs, "analogy": cmd_analogy,
+            "similar-words": cmd_similar_words}
 
 
 def main(argv: list[str] | None = None) -> int:

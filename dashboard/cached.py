@@ -539,3 +539,14 @@ def rec_evaluation(name: str, k: int = 10, seed: int = 0, progress=None):
         hit = evaluate({m: m for m in MODELS}, split(ratings(name), seed=seed), k=k, progress=progress)
         _rec_evaluations().put(key, hit)
     return hit
+
+
+# --- representation lab ------------------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=1, show_spinner="Loading GloVe's 400,000 word vectors…")
+def word_vectors(size: str = "400k"):
+    """GloVe's word vectors with nearest-word and analogy search (shared, read-only)."""
+    from core.represent.words import WordVectors
+
+    return WordVectors.load(size)

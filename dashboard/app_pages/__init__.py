@@ -17,7 +17,8 @@ class PageSpec:
     section: str = ""  # the sidebar heading it is listed under ("" = at the top, no heading)
 
 
-DIM_RED, SEARCH, RECS = "Dimensionality reduction", "Search lab", "Recommendation lab"
+DIM_RED, SEARCH, RECS, REPR = ("Dimensionality reduction", "Search lab", "Recommendation lab",
+                               "Representation lab")
 PAGES = [
     PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
@@ -52,6 +53,8 @@ PAGES = [
              sample_query="rated=50:5,181:5,100:4,1:2", section=RECS),
     PageSpec("rec_evaluation.py", "Evaluation", ":material/leaderboard:", "rec_evaluation", sample_query="seed=1",
              section=RECS),
+    PageSpec("repr_words.py", "Word vectors", ":material/text_fields:", "repr_words",
+             sample_query="k=5&q=paris+-+france+%2B+italy&ax_x0=he&ax_x1=she", section=REPR),
 ]
 
 
