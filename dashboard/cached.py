@@ -550,3 +550,11 @@ def word_vectors(size: str = "400k"):
     from core.represent.words import WordVectors
 
     return WordVectors.load(size)
+
+
+@st.cache_data(max_entries=1, show_spinner="Answering the analogy questions…")
+def analogy_accuracy():
+    """Accuracy by section on Google's analogy questions, when a copy is installed (InputError otherwise)."""
+    from core.represent.words import load_analogy_questions
+
+    return word_vectors().analogy_accuracy(load_analogy_questions())

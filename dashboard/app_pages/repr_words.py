@@ -76,3 +76,14 @@ st.subheader("All of them as a map")
 st.markdown("The most frequent words in the projector, with search: "
             "[20,000 words with UMAP](/explore?ds=glove-20k&m=UMAP&q=queen), "
             "[100,000 words](/explore?ds=glove-100k&m=PCA&q=queen).")
+
+st.subheader("How good are the analogies?")
+try:
+    accuracy = cached.analogy_accuracy()
+    st.dataframe(accuracy, hide_index=True,
+                 column_config={"accuracy": st.column_config.NumberColumn(format="%.3f")})
+    st.caption("Google's analogy questions (Mikolov et al. 2013), each answered by 3CosAdd among the 30,000 most "
+               "frequent words; a question counts as answered when its four words are among them.")
+except EmbedLabError as exc:
+    st.info(f"The standard test (Google's 19,544 analogy questions by section) is not installed here: {exc}.",
+            icon=":material/info:")
