@@ -558,3 +558,38 @@ def analogy_accuracy():
     from core.represent.words import load_analogy_questions
 
     return word_vectors().analogy_accuracy(load_analogy_questions())
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _word2vecs() -> _Bounded:
+    return _Bounded(4)
+
+
+W2V_SNAPSHOTS = 8
+
+
+def word2vec_done(params: tuple):
+    """A word2vec model already trained on FOLDOC with these ``params`` (sorted (name, value) pairs), or None."""
+    return _word2vecs().get(params)
+
+
+def word2vec(params: tuple, progress=None, probe=None):
+    """word2vec trained on FOLDOC with ``params`` (seeded: the same params give the same vectors), kept."""
+    from core.represent.word2vec import Word2Vec
+
+    hit = _word2vecs().get(params)
+    if hit is None:
+        hit = Word2Vec(**dict(params)).fit(corpus("foldoc").texts, progress=progress, probe=probe,
+                                           snapshots=W2V_SNAPSHOTS)
+        _word2vecs().put(params, hit)
+    return hit
+
+
+@st.cache_data(max_entries=8, show_spinner="Saving the vectors for Explore…")
+def word2vec_dataset(params: tuple) -> str:
+    """The trained vectors saved to the workspace as a dataset; its id (for an Explore link)."""
+    from core.datasets import workspace
+
+    model = word2vec(params)
+    return workspace.save(model.to_dataset(description=f"word2vec on FOLDOC: {dict(params)}",
+                                           credit="trained by EmbedLab on FOLDOC (GFDL)"), source="word2vec")

@@ -122,3 +122,6 @@ def reset_widgets(values: dict) -> None:
 RATINGS, MODEL, USER, ITEM = "rs", "model", "user", "item"
 ORDER, N_USERS, N_ITEMS, FILL = "order", "nu", "ni", "fill"  # the user-item matrix block
 RATED, SEED = "rated", "seed"  # cold start: the visitor's ratings ("50:5,181:4"); evaluation: the split's seed
+
+# Representation lab (the query is "q", k "k", epochs "ep", the snapshot "iter")
+W2V_KIND, W2V_DIM, W2V_WINDOW = "kind", "dim", "win"

@@ -47,3 +47,13 @@ def bias_figure(frame, a: str, b: str):
     fig.update_layout(height=max(300, 40 + 18 * len(frame)),
                       xaxis_title=f"← {html.escape(a)}    lean    {html.escape(b)} →", **_LAYOUT)
     return fig
+
+
+def loss_words_figure(words, losses):
+    """A training curve against the corpus words read so far."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(x=words, y=losses, mode="lines", line_color=OKABE_ITO[1],
+                               hovertemplate="%{x:,} words: loss %{y:.3f}<extra></extra>"))
+    fig.update_layout(height=300, xaxis_title="corpus words read", yaxis_title="loss per prediction", **_LAYOUT)
+    return fig

@@ -55,6 +55,8 @@ PAGES = [
              section=RECS),
     PageSpec("repr_words.py", "Word vectors", ":material/text_fields:", "repr_words",
              sample_query="k=5&q=paris+-+france+%2B+italy&ax_x0=he&ax_x1=she", section=REPR),
+    PageSpec("repr_word2vec.py", "word2vec", ":material/model_training:", "repr_word2vec",
+             sample_query="kind=cbow&ep=1&q=compiler", section=REPR),
 ]
 
 
