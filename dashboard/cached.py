@@ -593,3 +593,111 @@ def word2vec_dataset(params: tuple) -> str:
     model = word2vec(params)
     return workspace.save(model.to_dataset(description=f"word2vec on FOLDOC: {dict(params)}",
                                            credit="trained by EmbedLab on FOLDOC (GFDL)"), source="word2vec")
+
+
+@st.cache_data(max_entries=1, ttl=30, show_spinner=False)
+def image_collections() -> list[str]:
+    """Built-in image collections, then uploaded image datasets (re-read every 30 s: uploads come and go)."""
+    from core.represent.images import collection_names
+
+    return collection_names()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the images…")
+def image_collection(name: str):
+    """An image collection's Dataset (pictures in ``images``), shared read-only."""
+    from core.represent.images import load_collection
+
+    return load_collection(name)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _image_features() -> _Bounded:
+    return _Bounded(4)
+
+
+def image_features(name: str, progress=None) -> np.ndarray:
+    """EfficientNet-Lite0 features of a collection (computed once, on disk by core; kept here too)."""
+    from core.represent.images import image_features as compute
+
+    hit = _image_features().get(name)
+    if hit is None:
+        hit = compute(name, progress=progress)
+        hit.setflags(write=False)  # shared between sessions
+        _image_features().put(name, hit)
+    return hit
+
+
+def image_features_ready(name: str) -> bool:
+    from core.represent.images import features_cached
+
+    return _image_features().get(name) is not None or features_cached(name)
+
+
+@st.cache_data(max_entries=8, show_spinner="Saving the features for Explore…")
+def image_features_dataset(name: str) -> str:
+    """The collection's features (pictures kept) as a workspace dataset; its id, for Explore and the map."""
+    from core.datasets import workspace
+    from core.represent import images
+
+    if images.carries_features(image_collection(name)):  # an upload: its vectors are these features already
+        return name
+    return workspace.save(images.features_dataset(name, image_features(name)), source=images.SOURCE)
+
+
+IMAGE_GRID_MAX = 1600  # images snapped to the grid at most (an evenly spaced sample of a larger collection)
+
+
+@st.cache_data(max_entries=8, show_spinner="Snapping the map to a grid…")
+def image_grid(ws_id: str, method: str) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The rows shown in the grid view, the cell of each (an optimal assignment), and the grid's rows and columns."""
+    from core.represent.images import grid_layout, grid_shape
+
+    coords = projected(ws_id, "", method, 2, ())["coords"]
+    n = len(coords)
+    rows = np.arange(n) if n <= IMAGE_GRID_MAX else np.linspace(0, n - 1, IMAGE_GRID_MAX).astype(np.int64)
+    shape = grid_shape(len(rows))
+    return rows, grid_layout(coords[rows], *shape), shape[0], shape[1]
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _triplets() -> _Bounded:
+    return _Bounded(4)
+
+
+def triplet_done(params: tuple):
+    """A triplet-loss embedder already trained with ``params`` (sorted (name, value) pairs), or None."""
+    return _triplets().get(params)
+
+
+def triplet(params: tuple, progress=None):
+    """The triplet-loss embedder trained with ``params`` (seeded), kept."""
+    from core.represent.triplet import TripletEmbedder
+
+    hit = _triplets().get(params)
+    if hit is None:
+        hit = TripletEmbedder(**dict(params)).fit(progress=progress)
+        _triplets().put(params, hit)
+    return hit
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def triplet_pixels(source: str):
+    from core.embed.autoencoders import pixels
+
+    return pixels(source)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def triplet_examples(params: tuple, n: int = 4):
+    from core.represent.triplet import example_triplets
+
+    X, y = triplet_pixels(dict(params)["source"])
+    return example_triplets(triplet(params), X, y, n=n)
+
+
+@st.cache_data(max_entries=8, show_spinner="Training the baselines (a plain classifier)…")
+def triplet_comparison(params: tuple):
+    from core.represent.triplet import compare
+
+    return compare(dict(params)["source"], embedder=triplet(params)).to_dict("records")

@@ -125,3 +125,7 @@ RATED, SEED = "rated", "seed"  # cold start: the visitor's ratings ("50:5,181:4"
 
 # Representation lab (the query is "q", k "k", epochs "ep", the snapshot "iter")
 W2V_KIND, W2V_DIM, W2V_WINDOW = "kind", "dim", "win"
+
+# Image similarity (the map method is "m", the number of similar images "k")
+IMAGE_SET, IMAGE = "set", "img"
+TRIPLET_SOURCE, MINING, MARGIN, TRIPLET_DIM = "src", "mine", "margin", "tdim"  # the triplet-loss page

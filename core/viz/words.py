@@ -57,3 +57,34 @@ def loss_words_figure(words, losses):
                                hovertemplate="%{x:,} words: loss %{y:.3f}<extra></extra>"))
     fig.update_layout(height=300, xaxis_title="corpus words read", yaxis_title="loss per prediction", **_LAYOUT)
     return fig
+
+
+def embedding_pair_figure(before, after, labels, titles=("before training", "after training")):
+    """Two embeddings of the same points side by side, coloured by label (drawn through PCA above 2-D)."""
+    import numpy as np
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    def flat(e):
+        e = np.asarray(e, dtype=np.float64)
+        if e.shape[1] <= 2:
+            return e if e.shape[1] == 2 else np.column_stack([e[:, 0], np.zeros(len(e))])
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=0).fit_transform(e)
+
+    labels = np.asarray(labels).astype(str)
+    classes = list(dict.fromkeys(sorted(labels, key=lambda v: (len(v), v))))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.06)
+    palette = OKABE_ITO + ["#444444", "#a6761d", "#1b9e77", "#7570b3"]
+    for col, emb in enumerate((flat(before), flat(after)), start=1):
+        for i, cls in enumerate(classes):
+            m = labels == cls
+            fig.add_trace(go.Scattergl(x=emb[m, 0], y=emb[m, 1], mode="markers", name=html.escape(cls),
+                                       legendgroup=cls, showlegend=col == 1 and len(classes) <= 12,
+                                       marker=dict(size=5, color=palette[i % len(palette)]),
+                                       hovertemplate=f"class {html.escape(cls)}<extra></extra>"), row=1, col=col)
+    fig.update_layout(height=440, **_LAYOUT)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, scaleanchor="x")
+    return fig
