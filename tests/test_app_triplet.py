@@ -6,9 +6,9 @@ from apptest_pages import open_page
 
 
 def test_the_triplet_page_trains_and_compares():
-    at = open_page("repr_triplet.py", mine="random", margin="0.3")
+    at = open_page("repr_triplet.py", mine="semi-hard", margin="0.2", src="mnist-5k")  # the defaults, spelled out
     assert not at.error and not at.warning
-    assert at.selectbox(key="mine").value == "random" and at.slider(key="margin").value == 0.3
+    assert at.selectbox(key="mine").value == "semi-hard" and at.slider(key="margin").value == 0.2
     table = at.dataframe[-1].value
     acc = dict(zip(table["representation"], table["knn_accuracy"], strict=True))
     assert acc["triplet embedding"] > acc["untrained network"] + 0.3  # at 2-D on MNIST
@@ -16,7 +16,7 @@ def test_the_triplet_page_trains_and_compares():
     assert len(at.get("imgs")) >= 12 or len(at.image) >= 12  # four triplets of three images
 
 
-def test_bad_links_are_explained():
+def test_bad_links_are_explained():  # they fall back to the defaults: the model trained above is reused
     at = open_page("repr_triplet.py", src="cifar", margin="5", tdim="3")
     texts = " ".join(w.value for w in at.warning)
     assert "cifar" in texts and "5" in texts
