@@ -59,6 +59,16 @@ def check_source(name: str) -> Source:
     return SOURCES[name]
 
 
+def check_pixels(X) -> np.ndarray:
+    """Rows of pixels as float32, checked: a non-empty 2-D array of finite numbers in [0, 1]."""
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or len(X) == 0:
+        raise InputError(f"expected a 2-D array of rows of pixels, got shape {X.shape}")
+    if not np.isfinite(X).all() or X.min() < 0 or X.max() > 1:
+        raise InputError("pixels must be finite numbers in [0, 1]; divide 8-bit images by 255 first")
+    return X
+
+
 def pixels(name: str, data=None) -> tuple[np.ndarray, np.ndarray]:
     """(X, labels) for the source ``name``: float32 pixels in [0, 1], pooled to the source's size.
 
@@ -230,12 +240,7 @@ class Autoencoder:
 
     @staticmethod
     def _check_X(X) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or len(X) == 0:
-            raise InputError(f"expected a 2-D array of rows of pixels, got shape {X.shape}")
-        if not np.isfinite(X).all() or X.min() < 0 or X.max() > 1:
-            raise InputError("pixels must be finite numbers in [0, 1]; divide 8-bit images by 255 first")
-        return X
+        return check_pixels(X)
 
     def _build(self, n_in: int):
         import torch

@@ -162,12 +162,9 @@ def _check_int(name: str, value, lo: int, hi: int) -> None:
 
 
 def _rows(X) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2 or len(X) == 0:
-        raise InputError(f"expected a 2-D array of rows of pixels, got shape {X.shape}")
-    if not np.isfinite(X).all() or X.min() < 0 or X.max() > 1:
-        raise InputError("pixels must be finite numbers in [0, 1]; divide 8-bit images by 255 first")
-    return X
+    from core.embed.autoencoders import check_pixels
+
+    return check_pixels(X)
 
 
 def _embed(net, X: np.ndarray, device: str, batch: int = 2048) -> np.ndarray:
