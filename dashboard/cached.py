@@ -701,3 +701,33 @@ def triplet_comparison(params: tuple):
     from core.represent.triplet import compare
 
     return compare(dict(params)["source"], embedder=triplet(params)).to_dict("records")
+
+
+# ---------------------------------------------------------------------------- sequence models (FOLDOC characters)
+@st.cache_data(max_entries=1, show_spinner="Taking the training text from FOLDOC…")
+def sequence_text() -> str:
+    """The seeded FOLDOC subset every character model trains on (the same text for all of them)."""
+    from core.represent.sequence import training_text
+
+    return training_text(corpus("foldoc").texts)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _sequence_models() -> _Bounded:
+    return _Bounded(6)
+
+
+def sequence_model_done(kind: str):
+    """The character model ``kind`` already trained on :func:`sequence_text`, or None."""
+    return _sequence_models().get(kind)
+
+
+def sequence_model(kind: str, progress=None):
+    """The character model ``kind`` (default budget, seeded: the same for every visitor) trained on FOLDOC, kept."""
+    from core.represent.sequence import CharModel
+
+    hit = _sequence_models().get(kind)
+    if hit is None:
+        hit = CharModel(kind).fit(sequence_text(), progress=progress)
+        _sequence_models().put(kind, hit)
+    return hit

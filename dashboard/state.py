@@ -129,3 +129,6 @@ W2V_KIND, W2V_DIM, W2V_WINDOW = "kind", "dim", "win"
 # Image similarity (the map method is "m", the number of similar images "k")
 IMAGE_SET, IMAGE = "set", "img"
 TRIPLET_SOURCE, MINING, MARGIN, TRIPLET_DIM = "src", "mine", "margin", "tdim"  # the triplet-loss page
+
+# Sequence models (character LSTM / GRU / Transformer on FOLDOC)
+SEQ_MODELS, PROMPT, TEMPERATURE = "seq", "prompt", "temp"

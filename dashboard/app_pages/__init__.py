@@ -58,9 +58,11 @@ PAGES = [
     PageSpec("repr_word2vec.py", "word2vec", ":material/model_training:", "repr_word2vec",
              sample_query="kind=cbow&ep=1&q=compiler", section=REPR),
     PageSpec("repr_triplet.py", "Metric learning", ":material/join_inner:", "repr_triplet",
-             sample_query="src=mnist-5k&mine=semi-hard&margin=0.2", section=REPR),
+             sample_query="src=faces&tdim=16&mine=random", section=REPR),
     PageSpec("repr_images.py", "Image similarity", ":material/image_search:", "repr_images",
              sample_query="img=12&set=faces&k=8&m=UMAP", section=REPR),
+    PageSpec("repr_sequence.py", "Sequence models", ":material/keyboard:", "repr_sequence",
+             sample_query="temp=0.8&prompt=a+compi&seq=lstm,transformer", section=REPR),
 ]
 
 
