@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from core.checks import check_real, check_whole
 from core.errors import InputError
 
 ALPHABET = " abcdefghijklmnopqrstuvwxyz0123456789.,;:'\"()-?!/"
@@ -89,7 +90,7 @@ def training_text(texts: Iterable[str], n_chars: int = TEXT_CHARS, random_state:
                   vocab: CharVocab | None = None) -> str:
     """A seeded random subset of ``texts``, cleaned and joined with spaces, about ``n_chars`` characters long
     (the same for every model, so they can be compared)."""
-    _check_whole("n_chars", n_chars, 1_000, 100_000_000)
+    check_whole("n_chars", n_chars, 1_000, 100_000_000)
     vocab = vocab or CharVocab()
     texts = list(texts)
     if not texts:
@@ -104,17 +105,6 @@ def training_text(texts: Iterable[str], n_chars: int = TEXT_CHARS, random_state:
             if total >= n_chars:
                 break
     return " ".join(parts)[:n_chars]
-
-
-def _check_whole(name: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise InputError(f"{name}={value!r} must be a whole number from {lo:,} to {hi:,}")
-
-
-def _check_real(name: str, value: Any, lo: float, hi: float, hint: str) -> None:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    if not (ok and math.isfinite(value) and lo <= value <= hi):
-        raise InputError(f"{name}={value!r} must be a number from {lo:g} to {hi:g} ({hint})")
 
 
 def _network(kind: str, n_chars: int, hidden: int, layers: int, context: int):
@@ -205,10 +195,10 @@ class CharModel:
             raise InputError(f"kind={self.kind!r} is not known; choose one of {', '.join(SEQUENCE_MODELS)}")
         for name, lo, hi in (("hidden", 4, 1024), ("layers", 1, 8), ("context", 2, 1024), ("steps", 1, 1_000_000),
                              ("batch", 1, 4096), ("random_state", 0, 2**32 - 1)):
-            _check_whole(name, getattr(self, name), lo, hi)
+            check_whole(name, getattr(self, name), lo, hi)
         if self.kind == "transformer" and self.hidden % HEADS:
             raise InputError(f"hidden={self.hidden} must be a multiple of {HEADS} (the Transformer's heads)")
-        _check_real("lr", self.lr, 1e-6, 1.0, "1e-2 suits these small models")
+        check_real("lr", self.lr, 1e-6, 1.0, "1e-2 suits these small models")
 
     def fit(self, text: str | Iterable[str], y=None, progress: Progress = None) -> CharModel:
         """Train on ``text`` (one string, or texts joined with spaces) for ``steps`` steps; returns self."""
@@ -304,9 +294,9 @@ class CharModel:
         (temperature < 1) or flattened (> 1) as ``p ** (1 / temperature)``; temperature 0 takes the most likely
         character every time. The same seed gives the same text. Returns the continuation only."""
         self._fitted()
-        _check_whole("n_chars", n_chars, 1, 10_000)
-        _check_real("temperature", temperature, 0.0, MAX_TEMPERATURE, "0 is greedy, 1 samples the model as it is")
-        _check_whole("seed", seed, 0, 2**32 - 1)
+        check_whole("n_chars", n_chars, 1, 10_000)
+        check_real("temperature", temperature, 0.0, MAX_TEMPERATURE, "0 is greedy, 1 samples the model as it is")
+        check_whole("seed", seed, 0, 2**32 - 1)
         rng = np.random.default_rng(seed)
         ids = list(self._window(prefix))
         out = []
@@ -326,8 +316,8 @@ class CharModel:
         """The ``k`` most likely completions of the word ``prefix`` ends in (a beam search over characters until a
         space or punctuation), with their probabilities; after a space, the most likely next words."""
         self._fitted()
-        _check_whole("k", k, 1, 50)
-        _check_whole("max_len", max_len, 1, 100)
+        check_whole("k", k, 1, 50)
+        check_whole("max_len", max_len, 1, 100)
         clean = self.vocab_.clean(prefix)
         partial = re.search(r"[a-z0-9]*$", clean).group(0)
         window = self._window(clean)

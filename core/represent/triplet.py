@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.checks import check_whole
 from core.embed.autoencoders import _mlp, _real, pixels, split
 from core.errors import InputError
 
@@ -156,11 +157,6 @@ def _network(n_in: int, dim: int, normalise: bool):
     return Net()
 
 
-def _check_int(name: str, value, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise InputError(f"{name}={value!r} must be a whole number from {lo} to {hi}")
-
-
 def _rows(X) -> np.ndarray:
     from core.embed.autoencoders import check_pixels
 
@@ -225,11 +221,11 @@ class TripletEmbedder:
             raise InputError(f"mining={self.mining!r} is not known; choose one of {', '.join(MINING)}")
         s = {k: getattr(recipe, k) if getattr(self, k) is None else getattr(self, k)
              for k in ("epochs", "lr", "batch", "per_class")}
-        _check_int("dim", self.dim, 2, 64)
-        _check_int("epochs", s["epochs"], 1, 500)
-        _check_int("batch", s["batch"], 4, 4096)
-        _check_int("per_class", s["per_class"], 2, 64)
-        _check_int("random_state", self.random_state, 0, 2**32 - 1)
+        check_whole("dim", self.dim, 2, 64)
+        check_whole("epochs", s["epochs"], 1, 500)
+        check_whole("batch", s["batch"], 4, 4096)
+        check_whole("per_class", s["per_class"], 2, 64)
+        check_whole("random_state", self.random_state, 0, 2**32 - 1)
         if s["per_class"] * 2 > s["batch"]:
             raise InputError(f"batch={s['batch']} must hold at least two classes of per_class={s['per_class']} "
                              f"rows: make it at least {2 * s['per_class']}")
@@ -333,7 +329,7 @@ def example_triplets(embedder: TripletEmbedder, X, y, n: int = 6, seed: int = 0)
     Each dict holds the three row indices, their labels, and d(a, p), d(a, n) and the triplet's loss before
     and after training.
     """
-    _check_int("n", n, 1, 1000)
+    check_whole("n", n, 1, 1000)
     X, y = _rows(X), np.asarray(y)
     if len(y) != len(X):
         raise InputError(f"X has {len(X)} rows but y has {len(y)} labels")
@@ -360,7 +356,7 @@ def knn_accuracy(train_emb, train_y, test_emb, test_y, k: int = 5) -> float:
     from sklearn.neighbors import KNeighborsClassifier
 
     train_emb, test_emb = np.asarray(train_emb), np.asarray(test_emb)
-    _check_int("k", k, 1, max(1, len(train_emb)))
+    check_whole("k", k, 1, max(1, len(train_emb)))
     clf = KNeighborsClassifier(n_neighbors=int(k)).fit(train_emb, np.asarray(train_y))
     return float(clf.score(test_emb, np.asarray(test_y)))
 

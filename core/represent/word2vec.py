@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from core.checks import check_real, check_whole
 from core.errors import InputError
 
 WORD2VEC_KINDS: dict[str, str] = {
@@ -164,8 +165,8 @@ def build_vocab(texts: Iterable[str] | Iterable[Sequence[str]], min_count: int =
                 max_vocab: int = 30_000) -> Vocab:
     """Count the words of ``texts`` (strings, tokenised here, or lists of words) and keep the ``max_vocab``
     most frequent of those seen at least ``min_count`` times."""
-    _check_whole("min_count", min_count, 1, 1_000_000)
-    _check_whole("max_vocab", max_vocab, 2, 1_000_000)
+    check_whole("min_count", min_count, 1, 1_000_000)
+    check_whole("max_vocab", max_vocab, 2, 1_000_000)
     return _vocab_of(_token_lists(texts), int(min_count), int(max_vocab))
 
 
@@ -317,17 +318,6 @@ def _neighbours(w_in, vocab: Vocab, probes: Sequence[str], k: int) -> dict[str, 
 
 
 # --------------------------------------------------------------------------------------- checks
-def _check_whole(name: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise InputError(f"{name}={value!r} must be a whole number from {lo:,} to {hi:,}")
-
-
-def _check_real(name: str, value: Any, lo: float, hi: float, hint: str) -> None:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    if not (ok and math.isfinite(value) and lo <= value <= hi):
-        raise InputError(f"{name}={value!r} must be a number from {lo:g} to {hi:g} ({hint})")
-
-
 # --------------------------------------------------------------------------------------- estimator
 class Word2Vec:
     """word2vec with negative sampling (skip-gram or CBOW), trained in torch.
@@ -409,10 +399,10 @@ class Word2Vec:
         for name, lo, hi in (("dim", 2, 1000), ("window", 1, 20), ("negative", 1, 50), ("epochs", 1, 100),
                              ("batch", 1, 1_000_000), ("min_count", 1, 1_000_000), ("max_vocab", 2, 1_000_000),
                              ("random_state", 0, 2**32 - 1)):
-            _check_whole(name, getattr(self, name), lo, hi)
+            check_whole(name, getattr(self, name), lo, hi)
         if self.lr is not None:
-            _check_real("lr", self.lr, 1e-6, 1.0, f"word2vec.c uses {DEFAULT_LR[self.kind]} for {self.kind}")
-        _check_real("sample", self.sample, 0.0, 1.0, "1e-4 is usual; 0 keeps every word")
+            check_real("lr", self.lr, 1e-6, 1.0, f"word2vec.c uses {DEFAULT_LR[self.kind]} for {self.kind}")
+        check_real("sample", self.sample, 0.0, 1.0, "1e-4 is usual; 0 keeps every word")
 
     @property
     def lr_(self) -> float:
@@ -441,7 +431,7 @@ class Word2Vec:
         from core.device import resolve_device
 
         self._check()
-        _check_whole("snapshots", snapshots, 0, 1000)
+        check_whole("snapshots", snapshots, 0, 1000)
         tokens = _token_lists(texts)
         vocab = _vocab_of(tokens, int(self.min_count), int(self.max_vocab))
         ids, docs = vocab.encode(tokens)
@@ -550,7 +540,7 @@ class Word2Vec:
         """The ``k`` words whose vectors have the highest cosine with ``word``'s (the word itself left out)."""
         self._fitted()
         row = self.vocab_.id_of(str(word).lower())
-        _check_whole("k", k, 1, len(self.words_) - 1)
+        check_whole("k", k, 1, len(self.words_) - 1)
         norms = np.linalg.norm(self.vectors_, axis=1)
         scores = self.vectors_ @ self.vectors_[row] / np.maximum(norms * norms[row], 1e-12)
         scores[row] = -np.inf

@@ -1,0 +1,23 @@
+"""Checks of the numeric parameters estimators take, with the messages people read (``InputError``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from core.errors import InputError
+
+
+def check_whole(name: str, value: Any, lo: int, hi: int) -> None:
+    """``value`` must be a whole number (not a bool) from ``lo`` to ``hi``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise InputError(f"{name}={value!r} must be a whole number from {lo:,} to {hi:,}")
+
+
+def check_real(name: str, value: Any, lo: float, hi: float, hint: str = "") -> None:
+    """``value`` must be a finite number (not a bool) from ``lo`` to ``hi``; ``hint`` says what is usual."""
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and lo <= value <= hi):
+        raise InputError(f"{name}={value!r} must be a number from {lo:g} to {hi:g}" + (f" ({hint})" if hint else ""))
