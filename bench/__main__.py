@@ -1,7 +1,7 @@
 """``python -m bench [NAME ...] [options]``: run the benchmarks (all of them when no NAME is given).
 
 Names: tsne, umap, cache, neighbors, raster, explore, eigenfaces, autoencoders, bm25, pagerank, assist,
-semantic, recommend, words, word2vec, images. Options go to every named
+semantic, recommend, words, word2vec, images, generate. Options go to every named
 benchmark that knows them (``python -m bench tsne --n 5000``); ``python -m bench --help-bench NAME`` lists a benchmark's
 options. Each benchmark prints a table and writes ``bench/results/<name>.json``; the last lines
 say PASS or FAIL per target. The exit status is 0 unless ``--strict`` is given and a target fails.
@@ -19,7 +19,7 @@ from types import ModuleType
 from bench._common import Report, log, render, save
 
 NAMES = ("tsne", "umap", "cache", "neighbors", "raster", "explore", "eigenfaces", "autoencoders", "bm25",
-         "pagerank", "assist", "semantic", "recommend", "words", "word2vec", "images")
+         "pagerank", "assist", "semantic", "recommend", "words", "word2vec", "images", "generate")
 
 
 def _module(name: str) -> ModuleType:

@@ -136,6 +136,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", default=None, help="mnist-5k or faces (default both)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("models", help="the generative models the project ships: name, data, image size")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("generate", help="draw pictures from a shipped generative model into one PNG grid")
+    p.add_argument("--model", default="faces-dcgan", help="a name from `embedlab models` (default faces-dcgan)")
+    p.add_argument("--n", type=int, default=16, help="pictures, 1..1024 (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same pictures (default 0)")
+    p.add_argument("--psi", type=float, default=1.0, help="truncation, 0..2; 1 is none (default 1)")
+    p.add_argument("--label", default=None, help="the class to draw (conditional models; default: each in turn)")
+    p.add_argument("--out", required=True, help="the PNG file to write")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("train-generative",
+                       help="retrain the shipped GANs, measure them and rewrite their model card (about 30 min on CPU)")
+    p.add_argument("--out", default=None, help="folder to write to (default data/models/generative)")
+    p.add_argument("--model", action="append", default=None, help="a model to rebuild (default: all)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -461,12 +481,73 @@ def cmd_train_autoencoders(args) -> dict:
     return {"out": str(out), "models": rows}
 
 
+def cmd_models(args) -> list[dict]:
+    """The shipped generative models."""
+    from core.generate import models
+
+    out = [{"name": m.name, "title": m.title, "kind": m.arch.kind, "data": m.data, "image_size": m.arch.side,
+            "z_dim": None if m.image_to_image else m.arch.z_dim, "conditional": m.conditional,
+            "image_to_image": m.image_to_image, "description": m.description} for m in models.MODELS.values()]
+    if not args.json:
+        for m in out:
+            print(f"{m['name']:<15} {m['data']:<9} {m['image_size']}x{m['image_size']}  {m['description']}")
+    return out
+
+
+def cmd_generate(args) -> dict:
+    """Sample a shipped model into one PNG grid; the same seed gives the same picture."""
+    from PIL import Image
+
+    from core.generate import models
+    from core.viz.generate import grid_picture
+
+    spec = models.check_model(args.model)
+    if spec.image_to_image:
+        raise InputError(f"{args.model} translates edge maps; `generate` draws from noise: use one of "
+                         f"{', '.join(models.LATENT_MODELS)}")
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise InputError(f"--out {args.out!r} must end in .png")
+    if not out.parent.is_dir():
+        raise InputError(f"the folder {str(out.parent)!r} does not exist")
+    gen = models.load(args.model, device=args.device)
+    labels = None
+    if spec.conditional:
+        labels = [args.label] * args.n if args.label is not None else [gen.classes[i % len(gen.classes)]
+                                                                         for i in range(args.n)]
+    elif args.label is not None:
+        conditional = ", ".join(n for n, m in models.MODELS.items() if m.conditional)
+        raise InputError(f"{args.model} is not conditional; --label applies to {conditional}")
+    started = time.perf_counter()
+    pictures = gen.sample(args.n, seed=args.seed, psi=args.psi, labels=labels)
+    seconds = time.perf_counter() - started
+    Image.fromarray(grid_picture(pictures)).save(out)
+    if not args.json:
+        print(f"wrote {args.n} pictures of {args.model} (seed {args.seed}) to {out} in {seconds * 1000:.0f} ms")
+    return {"model": args.model, "n": args.n, "seed": args.seed, "psi": args.psi, "seconds": seconds,
+            "out": str(out), "image_size": spec.arch.side}
+
+
+def cmd_train_generative(args) -> dict:
+    """Rebuild data/models/generative: every shipped GAN, its record, its replay and the model card."""
+    from core.generate import models
+
+    out = args.out or models.SHIPPED_DIR
+    names = args.model or list(models.MODELS)
+    for name in names:
+        models.check_model(name)
+    records = models.rebuild(names, out, device=args.device, log=(lambda _: None) if args.json else print)
+    return {"out": str(out), "models": [{k: r[k] for k in ("name", "seconds", "device", "quality") if k in r}
+                                        for r in records]}
+
+
 COMMANDS = {"datasets": cmd_datasets, "import": cmd_import, "project": cmd_project, "neighbors": cmd_neighbors,
             "serve": cmd_serve, "warmup": cmd_warmup, "eigenfaces": cmd_eigenfaces,
             "train-autoencoders": cmd_train_autoencoders, "fetch-corpus": cmd_fetch_corpus, "search": cmd_search,
             "pagerank": cmd_pagerank, "suggest": cmd_suggest, "correct": cmd_correct,
             "recommend": cmd_recommend, "evaluate-recs": cmd_evaluate_recs, "analogy": cmd_analogy,
-            "similar-words": cmd_similar_words}
+            "similar-words": cmd_similar_words, "models": cmd_models, "generate": cmd_generate,
+            "train-generative": cmd_train_generative}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.viz import projection_figure, variance_figure
 from dashboard import cached, state
+from dashboard.app_pages import sections
 
 st.title("EmbedLab")
 st.markdown(
@@ -21,6 +22,8 @@ st.markdown(
     "holds the whole view.\n"
     "- **Eigenfaces**: PCA by SVD on 400 face photos: the mean face, the eigenfaces, rebuilding a face from k of "
     "them, full vs randomized SVD, and how few components tell 40 people apart.\n"
+    + "".join(f"- **{section}**: {', '.join(p.title for p in specs)}.\n"
+              for section, specs in sections().items() if section) +
     "- From the command line, `embedlab project` and `embedlab neighbors` run the same projections, "
     "quality metrics and nearest-neighbour search on built-in data or your own files (see the README)."
 )
