@@ -147,8 +147,10 @@ def _changed(before, net) -> bool:
 def test_stepping_one_player_leaves_the_other_alone(few_digits):
     t = GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=16, seed=0)
     g0, d0 = _params(t.g), _params(t.d)
+    samples = t.samples()
     row = t.step_discriminator()
     assert row["part"] == "d" and t.steps == 1 and _changed(d0, t.d) and not _changed(g0, t.g)
+    assert np.array_equal(samples, t.samples())  # batch-norm averages included: the generator is untouched
     assert 0 < row["d_real"] < 1 and 0 < row["d_fake"] < 1
     g1, d1 = _params(t.g), _params(t.d)
     row = t.step_generator()

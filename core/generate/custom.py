@@ -49,8 +49,9 @@ class Limits:
 
 
 LIMITS = {"cpu": Limits(500, 3_000), "mps": Limits(2_000, 10_000), "cuda": Limits(5_000, 20_000)}
-# Seconds per full round at batch 64, measured on 2 CPU cores / one GPU (bench: a few dozen rounds each).
-SECONDS_PER_ROUND = {"cpu": {32: 0.10, 64: 0.20}, "mps": {32: 0.02, 64: 0.04}, "cuda": {32: 0.008, 64: 0.012}}
+# Seconds per full round at batch 64. CPU: measured on 2 cores (busy with another job: an upper end) with these
+# widths; MPS and CUDA: rough guesses, not measured yet. The page shows the measured time once a step has run.
+SECONDS_PER_ROUND = {"cpu": {32: 0.12, 64: 0.21}, "mps": {32: 0.02, 64: 0.04}, "cuda": {32: 0.008, 64: 0.012}}
 
 
 def limits(device: str) -> Limits:

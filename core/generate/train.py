@@ -188,9 +188,18 @@ class GANTrainer:
 
     def step_discriminator(self) -> dict:
         """One update of the discriminator on a real batch and a generated one; the generator is frozen."""
+        import torch
+
         self._check_room(1)
         started = time.perf_counter()
-        return self._record("d", self._d_update(*self._batch()), started)
+        # the generator makes its batch in training mode (batch statistics, as in a full round) but must come out
+        # unchanged: its batch-norm running averages are put back too
+        buffers = {k: v.clone() for k, v in self.g.named_buffers()}
+        row = self._d_update(*self._batch())
+        with torch.no_grad():
+            for k, v in self.g.named_buffers():
+                v.copy_(buffers[k])
+        return self._record("d", row, started)
 
     def step_generator(self) -> dict:
         """One update of the generator against the current discriminator, which is frozen."""

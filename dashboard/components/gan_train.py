@@ -1,0 +1,110 @@
+"""Pieces of "Train your own GAN": the settings (with the upload of a zip of pictures) and the session's trainers,
+one per combination of settings, of which a shared link's first one replays the link's training."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import EmbedLabError, InputError
+from core.generate import custom
+from core.generate.data import MIN_IMAGES, SETS
+from dashboard import cached, state
+
+TRAINERS, LINK_READ, UPLOAD_ERROR = "gan_trainers", "gan_link_read", "gan_upload_error"
+KEEP = 3  # trainers one session keeps (one per combination of settings), oldest dropped first
+
+
+def _add_upload() -> None:
+    """Button callback: save an uploaded zip of pictures to the workspace and train on it."""
+    from core.datasets import parsers, workspace
+
+    upload = st.session_state.get("gan_upload")
+    if upload is None:
+        st.session_state[UPLOAD_ERROR] = "Choose a zip of pictures first."
+        return
+    try:
+        ws_id = workspace.save(parsers.parse_image_zip(upload.getvalue(), upload.name), source="upload")
+    except EmbedLabError as exc:
+        st.session_state[UPLOAD_ERROR] = str(exc)
+        return
+    cached.gen_sets.clear()
+    cached.image_collections.clear()
+    st.session_state[state.GAN_SET] = ws_id
+
+
+def settings() -> tuple[str, int, float, int, int]:
+    """(training set, side, learning rate, batch, seed) from their widgets (URL-bound), with the upload expander."""
+    sets = cached.gen_sets()
+    c1, c2, c3, c4, c5 = st.columns([3, 2, 3, 2, 2])
+    state.check_url_choice(state.GAN_SET, sets, "the training set")
+    name = c1.selectbox("Training set", sets, key=state.GAN_SET, bind="query-params",
+                        help=" · ".join(f"{s.name}: {s.description}" for s in SETS.values())
+                        + " · then image zips uploaded here or on Image similarity (by id)")
+    if name in SETS:
+        side = SETS[name].side
+        c2.markdown(f"Pictures  \n**{side}×{side}** grey")
+    else:
+        state.check_url_choice(state.GAN_SIDE, ["32", "64"], "the picture side")
+        side = int(c2.radio("Pictures", ["32", "64"], key=state.GAN_SIDE, bind="query-params", horizontal=True,
+                            help="Uploads are made grey and resized to this side."))
+    rates = [f"{r:g}" for r in custom.LEARNING_RATES]
+    state.check_url_choice(state.GAN_LR, rates, "the learning rate")
+    lr = float(c3.select_slider("Learning rate", rates, "0.0002", key=state.GAN_LR, bind="query-params",
+                                help="Adam's step size for both networks; DCGAN uses 0.0002. Try 0.002 to see it "
+                                     "fail."))
+    batches = [str(b) for b in custom.BATCHES]
+    state.check_url_choice(state.GAN_BATCH, batches, "the batch size")
+    batch = int(c4.select_slider("Batch", batches, "32", key=state.GAN_BATCH, bind="query-params",
+                                 help="Real and generated pictures per step; smaller is faster per step."))
+    state.check_number(state.GAN_SEED, 0, 9999, "the seed", integer=True)
+    seed = int(c5.number_input("Seed", 0, 9999, 0, key=state.GAN_SEED, bind="query-params",
+                               help="Seeds the weights, the batches and the noise: the same seed and steps give "
+                                    "the same model on the same machine."))
+    with st.expander(f"Upload your own pictures (a zip of .png / .jpg, at least {MIN_IMAGES}; a few hundred of one "
+                     "kind of thing work best)"):
+        st.file_uploader("Zip of pictures", type=["zip"], key="gan_upload")
+        st.button("Add these pictures", on_click=_add_upload, key="gan_add")
+        if UPLOAD_ERROR in st.session_state:
+            st.error(st.session_state.pop(UPLOAD_ERROR), icon=":material/error:")
+    return name, side, lr, batch, seed
+
+
+def progress_bar(bar, trainer, what: str):
+    """A ``progress(done, total)`` for the trainer that writes the step and the last losses on ``bar``."""
+    def progress(done: int, total: int) -> None:
+        last = trainer.history[-1]
+        bar.progress(done / total, text=f"{what}… step {done:,} of {total:,} · D loss {last['d_loss']:.3f} · "
+                                        f"G loss {last['g_loss']:.3f}")
+    return progress
+
+
+def session_trainer(key: tuple, data, limits: custom.Limits, device: str):
+    """This session's trainer for ``key`` (the settings), made on first use; on a fresh session, a link's schedule
+    of updates (URL ``gsteps``) is replayed first, capped at the device's limit and explained when over it."""
+    trainers = st.session_state.setdefault(TRAINERS, {})
+    if key in trainers:
+        st.session_state[LINK_READ] = True
+        return trainers[key]
+    name, side, lr, batch, seed = key
+    trainer = custom.new_trainer(data, lr=lr, batch=batch, seed=seed)
+    link = None if st.session_state.get(LINK_READ) else st.query_params.get(state.GAN_STEPS)
+    if link:  # a shared link on a fresh session: train the same model again
+        try:
+            schedule = custom.parse_schedule(link)
+        except InputError as exc:
+            st.warning(f"{exc}. Starting from step 0. (The link may be old or edited.)", icon=":material/link:")
+            schedule = []
+        if custom.schedule_steps(schedule) > limits.total:
+            st.warning(f"This link was made after {custom.schedule_steps(schedule):,} steps, but here ({device}) a "
+                       f"model trains at most {limits.total:,}: showing the model after the first {limits.total:,}.",
+                       icon=":material/link:")
+            schedule = custom.truncate(schedule, limits.total)
+        if schedule:
+            bar = st.progress(0.0, text="Replaying the link's training")
+            custom.replay(trainer, schedule, progress_bar(bar, trainer, "Replaying the link's training"))
+            bar.empty()
+    trainers[key] = trainer
+    while len(trainers) > KEEP:
+        trainers.pop(next(iter(trainers)))
+    st.session_state[LINK_READ] = True
+    return trainer
