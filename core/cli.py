@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="retrain the shipped GANs, measure them and rewrite their model card (about 30 min on CPU)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/generative)")
     p.add_argument("--model", action="append", default=None, help="a model to rebuild (default: all)")
+    p.add_argument("--measure-only", action="store_true",
+                   help="keep the weights; measure the models again and rewrite the card (a few minutes)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     p.add_argument("--json", action="store_true")
     return parser
@@ -536,7 +538,14 @@ def cmd_train_generative(args) -> dict:
     names = args.model or list(models.MODELS)
     for name in names:
         models.check_model(name)
-    records = models.rebuild(names, out, device=args.device, log=(lambda _: None) if args.json else print)
+    log = (lambda _: None) if args.json else print
+    if args.measure_only:
+        from core.generate import quality
+
+        records = [quality.remeasure(name, out, log=log) for name in names]
+        models.write_file(Path(out) / "README.md", models.model_card(out).encode("utf-8"))
+    else:
+        records = models.rebuild(names, out, device=args.device, log=log)
     return {"out": str(out), "models": [{k: r[k] for k in ("name", "seconds", "device", "quality") if k in r}
                                         for r in records]}
 

@@ -731,3 +731,81 @@ def sequence_model(kind: str, progress=None):
         hit = CharModel(kind).fit(sequence_text(), progress=progress)
         _sequence_models().put(kind, hit)
     return hit
+
+
+# ---------------------------------------------------------------------------------------- generative lab
+@st.cache_resource(max_entries=4, show_spinner="Loading the generator…")
+def generator(name: str):
+    """A shipped generative model (core.generate.models.Generative), shared read-only."""
+    from core.generate import models
+
+    return models.load(name)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the training images…")
+def gen_pictures(name: str) -> dict:
+    """The fixed training / held-out split of a shipped model's set: uint8 pictures, labels and [-1, 1] pixels."""
+    from core.generate import models
+    from core.generate.data import to_uint8
+
+    train, test = models.training_images(models.check_model(name))
+    return {"train": to_uint8(train.x), "train_labels": train.labels, "heldout": to_uint8(test.x),
+            "heldout_labels": test.labels, "heldout_x": test.x}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def gen_samples(name: str, n: int, seed: int, psi: float = 1.0, labels: tuple | None = None) -> np.ndarray:
+    """``n`` pictures of a shipped model from a seed (uint8 (n, side, side)); conditional models take ``labels``."""
+    return generator(name).sample(n, seed=seed, psi=psi, labels=None if labels is None else list(labels))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gen_nearest(name: str, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest training picture of each picture: (training rows, RMS pixel distances)."""
+    from core.generate.quality import nearest
+
+    return nearest(pictures, gen_pictures(name)["train"])
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the training record…")
+def gen_replay(name: str):
+    """(record, snapshots) of a shipped model: losses per step and the replay frames."""
+    from core.generate import models
+
+    return models.replay(name)
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gen_decode(name: str, z: np.ndarray, labels: tuple | np.ndarray | None = None) -> np.ndarray:
+    """Pictures a shipped model decodes from latent vectors (uint8 (n, side, side)); a conditional model takes
+    class names (a tuple) or class weights (an array (n, n_classes))."""
+    return generator(name).decode(z, labels=list(labels) if isinstance(labels, tuple) else labels)
+
+
+# >>> generative lab cache, helper A adds here
+@st.cache_data(max_entries=2, show_spinner="Translating the held-out edge maps…")
+def gen_translations(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """An image-to-image model's inputs and outputs on every held-out picture: (edge maps, translations), uint8."""
+    from core.generate.data import to_uint8
+
+    gen, x = generator(name), gen_pictures(name)["heldout_x"]
+    edge_maps = gen.edges_of(x)
+    return to_uint8(edge_maps), gen.translate(edge_maps)
+
+
+@st.cache_data(max_entries=1, ttl=30, show_spinner=False)
+def gen_sets() -> list[str]:
+    """The sets "Train your own GAN" offers: built-in ones, then uploaded image collections (re-read every 30 s)."""
+    from core.generate.data import set_names
+
+    return set_names()
+
+
+@st.cache_resource(max_entries=3, show_spinner="Loading the training images…")
+def gen_training_images(name: str, side: int | None):
+    """A training set's pixels in [-1, 1] (core.generate.data.Images), shared read-only by the sessions' trainers
+    (left writable: torch warns on read-only arrays, and a trainer only reads its batches from them)."""
+    from core.generate.data import images
+
+    return images(name, side)
+
+# >>> generative lab cache, helper B adds here

@@ -1,7 +1,9 @@
 """How good, how varied and how original a generator's pictures are; the figures of the model cards.
 
-- **Fidelity and diversity**: k-NN precision and recall (Kynkäänniemi et al. 2019) in the feature space of an
-  ImageNet CNN (EfficientNet-Lite0, the image lab's encoder). Each set of features is covered by balls reaching
+- **Fidelity and diversity**: k-NN precision and recall (Kynkäänniemi et al. 2019) in two feature spaces: an
+  ImageNet CNN's (EfficientNet-Lite0, the image lab's encoder), which is strict about texture and artefacts, and
+  the 50 principal components of the training pictures (eigenfaces / eigendigits), which judges the overall shape.
+  Each set of features is covered by balls reaching
   each point's k-th nearest neighbour in its own set; *precision* is the share of generated images inside the
   real images' balls (do they look real?), *recall* the share of real images inside the generated images' balls
   (is every kind of real image made?).
@@ -74,6 +76,14 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = K) -> tuple[fl
     return precision, recall
 
 
+def pca_space(train_pictures: np.ndarray, n_components: int = 50):
+    """A function mapping pictures to their coordinates on the training pictures' top principal components."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=n_components, random_state=0).fit(_as_rows(train_pictures))
+    return lambda pictures: pca.transform(_as_rows(pictures))
+
+
 def features(pictures: np.ndarray, progress=None) -> np.ndarray:
     """EfficientNet-Lite0 features of uint8 pictures (the image lab's encoder)."""
     from core.represent.images import encode_images
@@ -138,11 +148,28 @@ def evaluate(gen, n: int = N_EVAL, seed: int = 12345, log: Callable[[str], None]
         real = train_pics[rng.choice(len(train_pics), min(n, len(train_pics)), replace=False)]
     out.update(memorisation(samples, train_pics, test_pics))
     log(f"{gen.spec.name}: encoding {len(real) + len(samples)} pictures for precision/recall…")
-    p, r = precision_recall(features(real), features(samples))
-    out["precision"], out["recall"] = p, r
-    # the same figures for held-out real images: the ceiling a perfect generator would reach
-    if not gen.spec.image_to_image:
-        m = min(len(test_pics), len(samples))
-        p_ref, r_ref = precision_recall(features(real), features(test_pics[:m]))
-        out["precision_heldout_real"], out["recall_heldout_real"] = p_ref, r_ref
+    spaces = {"": features, "_pca": pca_space(train_pics)}
+    out["feature_space_pca"] = "the training pictures' 50 principal components"
+    m = min(len(test_pics), len(samples))
+    for suffix, embed in spaces.items():
+        real_f = embed(real)
+        out[f"precision{suffix}"], out[f"recall{suffix}"] = precision_recall(real_f, embed(samples))
+        # the same figures for held-out real images: the ceiling a perfect generator would reach
+        if not gen.spec.image_to_image:
+            p_ref, r_ref = precision_recall(real_f, embed(test_pics[:m]))
+            out[f"precision{suffix}_heldout_real"], out[f"recall{suffix}_heldout_real"] = p_ref, r_ref
     return out
+
+
+def remeasure(name: str, folder=None, log: Callable[[str], None] = print) -> dict:
+    """Measure a shipped model again (no training) and write the figures into its record."""
+    import json
+
+    from core.generate import models
+
+    folder = models.SHIPPED_DIR if folder is None else folder
+    path = models.shipped_paths(name, folder)["meta"]
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["quality"] = evaluate(models.load(name, folder=folder), log=log)
+    models.write_file(path, json.dumps(record, separators=(",", ":")).encode("utf-8"))
+    return record

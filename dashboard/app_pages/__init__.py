@@ -17,8 +17,8 @@ class PageSpec:
     section: str = ""  # the sidebar heading it is listed under ("" = at the top, no heading)
 
 
-DIM_RED, SEARCH, RECS, REPR = ("Dimensionality reduction", "Search lab", "Recommendation lab",
-                               "Representation lab")
+DIM_RED, SEARCH, RECS, REPR, GEN = ("Dimensionality reduction", "Search lab", "Recommendation lab",
+                                    "Representation lab", "Generative lab")
 PAGES = [
     PageSpec("home.py", "Home", ":material/home:", "home", sample_query="ds=faces", default=True),
     PageSpec("explore.py", "Explore", ":material/scatter_plot:", "explore",
@@ -63,6 +63,17 @@ PAGES = [
              sample_query="img=12&set=faces&k=8&m=UMAP", section=REPR),
     PageSpec("repr_sequence.py", "Sequence models", ":material/keyboard:", "repr_sequence",
              sample_query="temp=0.8&prompt=a+compi&seq=lstm,transformer", section=REPR),
+    PageSpec("gen_samples.py", "Samples & latent walks", ":material/auto_awesome:", "gen_samples",
+             sample_query="gm=mnist-dcgan&gs=3&psi=0.7", section=GEN),
+    PageSpec("gen_conditional.py", "Conditional GAN", ":material/category:", "gen_conditional",
+             sample_query="cls=7&gs=2&cls2=1&row=3", section=GEN),
+    PageSpec("gen_slice.py", "Latent slice", ":material/grid_view:", "gen_slice",
+             sample_query="gm=mnist-dcgan&ctr=origin&ext=6&at=3,3", section=GEN),
+    PageSpec("gen_pix2pix.py", "Image to image", ":material/draw:", "gen_pix2pix", sample_query="hr=17", section=GEN),
+    PageSpec("gen_replay.py", "Training replay", ":material/replay:", "gen_replay",
+             sample_query="gm=mnist-pix2pix&iter=830", section=GEN),
+    PageSpec("gen_train.py", "Train your own GAN", ":material/model_training:", "gen_train",
+             sample_query="gsteps=40&gbatch=64&gseed=3", section=GEN),
 ]
 
 
