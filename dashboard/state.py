@@ -112,6 +112,33 @@ def set_url(key: str, value: str | None) -> None:
 
 
 
+def url_point(key: str, limit: float, what: str, names: str, hint: str) -> tuple[float, float] | None:
+    """The point "x,y" a link carries under ``key`` (both within +-``limit``); a malformed one is explained,
+    dropped from the URL, and None is returned."""
+    import math
+
+    text = url_value(key)
+    if not text:
+        return None
+    try:
+        x, y = (float(v) for v in text.split(","))
+        if not (math.isfinite(x) and math.isfinite(y) and max(abs(x), abs(y)) <= limit):
+            raise ValueError
+    except ValueError:
+        _warn(f"This link decodes the {what} “{text}”, which is not two numbers between -{limit:g} and {limit:g} "
+              f"({names}). {hint}")
+        set_url(key, None)
+        return None
+    return x, y
+
+
+def store_clicked_point(chart_key: str, url_key: str) -> None:
+    """A chart's ``on_select`` callback: put the last clicked point into the URL as "x,y"."""
+    points = ((st.session_state.get(chart_key) or {}).get("selection") or {}).get("points", [])
+    if points:
+        set_url(url_key, f"{points[-1]['x']:.3f},{points[-1]['y']:.3f}")
+
+
 def reset_widgets(values: dict) -> None:
     """Set URL-bound widgets to ``values`` (their new defaults) from an ``on_change`` callback, when
     another choice has changed their options: a bound query parameter cannot simply be deleted."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import streamlit as st
 
 from core.embed import autoencoders as ae
@@ -36,25 +35,11 @@ def new_source() -> None:
 
 def picked_point(span: float) -> tuple[float, float] | None:
     """The latent position the link decodes (URL key ``z``: "z1,z2"); a malformed one is explained."""
-    text = state.url_value(state.LATENT)
-    if not text:
-        return None
-    try:
-        z1, z2 = (float(v) for v in text.split(","))
-        if not (np.isfinite([z1, z2]).all() and max(abs(z1), abs(z2)) <= 10):
-            raise ValueError
-    except ValueError:
-        st.warning(f"This link decodes the latent point “{text}”, which is not two numbers between -10 and 10 "
-                   "(z1,z2). Click in the plane to pick one. (The link may be old or edited.)", icon=":material/link:")
-        state.set_url(state.LATENT, None)
-        return None
-    return z1, z2
+    return state.url_point(state.LATENT, 10, "latent point", "z1,z2", "Click in the plane to pick one.")
 
 
 def _on_click() -> None:
-    points = ((st.session_state.get(LATENT_CHART) or {}).get("selection") or {}).get("points", [])
-    if points:
-        state.set_url(state.LATENT, f"{points[-1]['x']:.3f},{points[-1]['y']:.3f}")
+    state.store_clicked_point(LATENT_CHART, state.LATENT)
 
 
 def latent_plane(source: str, span: float, picked) -> None:

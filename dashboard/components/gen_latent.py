@@ -80,26 +80,11 @@ def nearest_panel(name: str, gen, picture: np.ndarray, caption: str) -> None:
 
 def picked_point() -> tuple[float, float] | None:
     """The plane point the link decodes (URL ``at``: "x,y"); a malformed one is explained and dropped."""
-    text = state.url_value(state.SLICE_AT)
-    if not text:
-        return None
-    try:
-        x, y = (float(v) for v in text.split(","))
-        if not (np.isfinite([x, y]).all() and max(abs(x), abs(y)) <= MAX_AT):
-            raise ValueError
-    except ValueError:
-        st.warning(f"This link decodes the plane point “{text}”, which is not two numbers between -{MAX_AT:g} and "
-                   f"{MAX_AT:g} (x,y). Click in the grid to pick one. (The link may be old or edited.)",
-                   icon=":material/link:")
-        state.set_url(state.SLICE_AT, None)
-        return None
-    return x, y
+    return state.url_point(state.SLICE_AT, MAX_AT, "plane point", "x,y", "Click in the grid to pick one.")
 
 
 def on_slice_click() -> None:
-    points = ((st.session_state.get(SLICE_CHART) or {}).get("selection") or {}).get("points", [])
-    if points:
-        state.set_url(state.SLICE_AT, f"{points[-1]['x']:.3f},{points[-1]['y']:.3f}")
+    state.store_clicked_point(SLICE_CHART, state.SLICE_AT)
 
 
 def grid_labels(n: int, a: int, b: int, c: int) -> list[str]:
