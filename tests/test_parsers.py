@@ -260,6 +260,13 @@ def test_image_folder_with_the_fake_encoder(tmp_path, fake_encoder):
     np.testing.assert_array_equal(same.vectors, ds.vectors)
 
 
+def test_uploaded_image_files_with_the_fake_encoder(fake_encoder):
+    ds = parsers.parse_image_files({**IMAGES, "notes.txt": b"skip me"}, "pets", encoder=fake_encoder)
+    _check_images(ds, IMAGE_NAMES, IMAGE_LABELS)
+    with pytest.raises(InputError, match="holds no images"):
+        parsers.parse_image_files({"notes.txt": b"skip me"}, "pets", encoder=fake_encoder)
+
+
 def test_images_are_handed_to_the_encoder_as_rgb_pictures(fake_encoder):
     seen = []
 

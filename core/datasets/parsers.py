@@ -396,6 +396,13 @@ def parse_image_folder(folder: str | Path, encoder: Encoder | None = None) -> Da
     return _image_members({k: p.read_bytes for k, p in files.items()}, folder.name, f"folder '{folder}'", encoder)
 
 
+def parse_image_files(files: dict[str, bytes], source: str = "folder", encoder: Encoder | None = None) -> Dataset:
+    """Pictures uploaded one by one (a browser's folder upload): {relative name: bytes}."""
+    what = f"the {len(files)} uploaded files of {source!r}"
+    check_size(sum(len(b) for b in files.values()), what)
+    return _image_members({k: (lambda b=b: b) for k, b in files.items()}, source, what, encoder)
+
+
 # --- one entry point by file type -------------------------------------------------------------------
 
 PARSERS: dict[str, Callable[..., Dataset]] = {

@@ -334,6 +334,11 @@ def model_card(folder: str | Path = SHIPPED_DIR) -> str:
         lines.append(f"| `{r['name']}` | {nets}, width {spec.arch.width}, z {z}"
                      f" | {r['data']} {r['side']}×{r['side']} | {r['n_train']:,} | {rec['steps']:,} × {rec['batch']} | "
                      f"{rec['lr']:g}, {rec['beta1']:g} | {rec['seed']} | {r['seconds']:.0f} s | {r['device']} |")
+    for r in records:
+        if r["recipe"].get("augment"):
+            lines += ["", f"`{r['name']}` also trained with DiffAugment (Zhao et al. 2020): the discriminator saw real "
+                      "and generated pictures shifted by up to 1/8 of the side and brightened at random, "
+                      "differentiably, so 320 photos lasted longer before it learned them by heart."]
     lines += ["", "Losses: DCGAN's binary cross-entropy, non-saturating for the generator, real labels smoothed to "
               "0.9. Weights are stored as float16. The losses of every step and the replay snapshots are in "
               "`NAME.json` and `NAME-replay.png`.", "",

@@ -15,15 +15,19 @@ KEEP = 3  # trainers one session keeps (one per combination of settings), oldest
 
 
 def _add_upload() -> None:
-    """Button callback: save an uploaded zip of pictures to the workspace and train on it."""
+    """Button callback: save an uploaded zip (or folder) of pictures to the workspace and train on it."""
     from core.datasets import parsers, workspace
 
-    upload = st.session_state.get("gan_upload")
-    if upload is None:
-        st.session_state[UPLOAD_ERROR] = "Choose a zip of pictures first."
+    upload, folder = st.session_state.get("gan_upload"), st.session_state.get("gan_folder") or []
+    if upload is None and not folder:
+        st.session_state[UPLOAD_ERROR] = "Choose a zip of pictures or a folder first."
         return
     try:
-        ws_id = workspace.save(parsers.parse_image_zip(upload.getvalue(), upload.name), source="upload")
+        if upload is not None:
+            ds = parsers.parse_image_zip(upload.getvalue(), upload.name)
+        else:
+            ds = parsers.parse_image_files({f.name: f.getvalue() for f in folder}, "folder")
+        ws_id = workspace.save(ds, source="upload")
     except EmbedLabError as exc:
         st.session_state[UPLOAD_ERROR] = str(exc)
         return
@@ -60,9 +64,12 @@ def settings() -> tuple[str, int, float, int, int]:
     seed = int(c5.number_input("Seed", 0, 9999, 0, key=state.GAN_SEED, bind="query-params",
                                help="Seeds the weights, the batches and the noise: the same seed and steps give "
                                     "the same model on the same machine."))
-    with st.expander(f"Upload your own pictures (a zip of .png / .jpg, at least {MIN_IMAGES}; a few hundred of one "
-                     "kind of thing work best)"):
-        st.file_uploader("Zip of pictures", type=["zip"], key="gan_upload")
+    with st.expander(f"Upload your own pictures (a zip or a folder of .png / .jpg, at least {MIN_IMAGES}; a few "
+                     "hundred of one kind of thing work best)"):
+        z, f = st.columns(2)
+        z.file_uploader("Zip of pictures", type=["zip"], key="gan_upload")
+        f.file_uploader("…or a folder of pictures", type=["png", "jpg", "jpeg"], accept_multiple_files="directory",
+                        key="gan_folder")
         st.button("Add these pictures", on_click=_add_upload, key="gan_add")
         if UPLOAD_ERROR in st.session_state:
             st.error(st.session_state.pop(UPLOAD_ERROR), icon=":material/error:")
