@@ -157,3 +157,22 @@ def test_semantic_corpus_encoder_float16_on_cuda_agrees_with_the_cpu():
     cpu = CorpusEncoder(device="cpu", int8=False)(texts)
     assert gpu.shape == cpu.shape == (60, 384)
     assert (np.sum(gpu * cpu, axis=1) > 0.99).all()  # float16 vs float32: the same directions
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(os.environ.get("EMBEDLAB_GPU_TESTS") != "1", reason="opt-in: set EMBEDLAB_GPU_TESTS=1")
+def test_a_gan_trains_and_samples_on_cuda():
+    from core.generate import data, models
+    from core.generate.nets import Arch
+    from core.generate.train import GANTrainer
+
+    digits = data.images("mnist-5k")
+    t = GANTrainer(Arch("dcgan", 32), digits, seed=0, device="cuda", augment=True)
+    assert t.device == "cuda"
+    t.step_discriminator()
+    t.step_generator()
+    t.run(20)
+    assert t.steps == 22 and t.samples().shape == (16, 32, 32)
+    cpu = models.load("faces-dcgan", device="cpu").sample(8, seed=3)
+    gpu = models.load("faces-dcgan", device="cuda").sample(8, seed=3)
+    assert gpu.shape == cpu.shape and np.abs(gpu.astype(int) - cpu.astype(int)).mean() < 2  # same pictures

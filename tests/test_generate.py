@@ -170,6 +170,24 @@ def test_training_is_repeatable_and_snapshots_are_kept(few_digits):
     assert other.history[-1]["g_loss"] != runs[0].history[-1]["g_loss"]
 
 
+def test_augmentation_shows_the_discriminator_shifted_pictures_and_stays_repeatable(few_digits):
+    import torch
+
+    t = GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=16, seed=0, augment=True)
+    x = torch.from_numpy(few_digits.x[:4])
+    moved = t._augmented(x)
+    assert moved.shape == x.shape and not torch.allclose(moved, x)
+    fake = torch.zeros(2, 1, 32, 32, requires_grad=True)
+    t._augmented(fake).sum().backward()
+    assert fake.grad is not None and float(fake.grad.abs().sum()) > 0  # differentiable: G learns through it
+    g0 = _params(t.g)
+    t.step_discriminator()
+    assert not _changed(g0, t.g)
+    runs = [GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=16, seed=0, augment=True).run(2)
+            for _ in range(2)]
+    assert runs[0].history[-1]["g_loss"] == runs[1].history[-1]["g_loss"]
+
+
 def test_the_discriminator_learns_to_tell_real_from_fake(few_digits):
     t = GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=32, seed=0, lr=1e-3)
     for _ in range(15):
