@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("train-generative",
-                       help="retrain the shipped GANs, measure them and rewrite their model card (about 30 min on CPU)")
+                       help="retrain the shipped GANs, measure them and rewrite their model card "
+                            "(about 45 min on 2 cores)")
     p.add_argument("--out", default=None, help="folder to write to (default data/models/generative)")
     p.add_argument("--model", action="append", default=None, help="a model to rebuild (default: all)")
     p.add_argument("--measure-only", action="store_true",
@@ -500,7 +501,9 @@ def cmd_generate(args) -> dict:
     """Sample a shipped model into one PNG grid; the same seed gives the same picture."""
     from PIL import Image
 
+    from core.checks import check_whole
     from core.generate import models
+    from core.generate.latent import MAX_SAMPLES
     from core.viz.generate import grid_picture
 
     spec = models.check_model(args.model)
@@ -512,6 +515,7 @@ def cmd_generate(args) -> dict:
         raise InputError(f"--out {args.out!r} must end in .png")
     if not out.parent.is_dir():
         raise InputError(f"the folder {str(out.parent)!r} does not exist")
+    check_whole("--n", args.n, 1, MAX_SAMPLES)
     gen = models.load(args.model, device=args.device)
     labels = None
     if spec.conditional:

@@ -259,9 +259,9 @@ def test_the_conditional_slice_draws_the_class_asked_for(cgan):
 
 
 @pytest.mark.parametrize("query, words, key", [
-    ({"at": "abc"}, "the plane point “abc”, which is not two numbers between -12 and 12", "at"),
+    ({"at": "abc"}, "the plane point “abc”, which is not two numbers between -12.5 and 12.5", "at"),
     ({"at": "1,2,3"}, "the plane point “1,2,3”, which is not two numbers", "at"),
-    ({"at": "40,0"}, "the plane point “40,0”, which is not two numbers between -12 and 12", "at"),
+    ({"at": "40,0"}, "the plane point “40,0”, which is not two numbers between -12.5 and 12.5", "at"),
     ({"ctr": "99"}, "the centre “99”, which does not exist here", "ctr"),
     ({"sg": "30"}, "sets the grid size to “30”, but it must be a whole number from 5 to 15", "sg"),
     ({"ext": "0"}, "sets the extent to “0”, but it must be a number from 0.5 to 10", "ext"),

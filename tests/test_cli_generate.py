@@ -46,6 +46,10 @@ def test_bad_requests_get_one_line(capsys, tmp_path):
     assert ".png" in one_error(capsys, "generate", "--out", str(tmp_path / "x.jpg"))
     assert "does not exist" in one_error(capsys, "generate", "--out", str(tmp_path / "nope" / "x.png"))
     assert "from 1 to 1,024" in one_error(capsys, "generate", "--n", "0", "--out", str(tmp_path / "x.png"))
+    assert "from 1 to 1,024" in one_error(capsys, "generate", "--model", "mnist-cgan", "--n", "1000000000",
+                                          "--out", str(tmp_path / "x.png"))
+    assert "missing" in one_error(capsys, "train-generative", "--measure-only", "--model", "mnist-dcgan",
+                                  "--out", str(tmp_path))
     assert "not conditional" in one_error(capsys, "generate", "--label", "3", "--out", str(tmp_path / "x.png"))
     assert "not one of" in one_error(capsys, "generate", "--model", "mnist-cgan", "--label", "x",
                                      "--out", str(tmp_path / "x.png"))

@@ -84,7 +84,7 @@ def estimate_seconds(side: int, batch: int, device: str) -> float:
 
 
 def new_trainer(data: Images, lr: float = 2e-4, batch: int = 64, seed: int = 0,
-                device: str | None = "auto") -> GANTrainer:
+                device: str | None = None) -> GANTrainer:
     """A fresh :class:`~core.generate.train.GANTrainer` of :func:`arch_for` the images' side."""
     return GANTrainer(arch_for(data.side, int(data.x.shape[1])), data, lr=lr, batch=batch, seed=seed, device=device)
 
@@ -174,7 +174,7 @@ def read_sketch(data: bytes, filename: str = "sketch") -> np.ndarray:
         raise InputError(f"{filename!r} cannot be read as an image ({type(err).__name__}); upload a PNG or JPG") \
             from None
     with im:
-        if im.format not in ("PNG", "JPEG"):
+        if im.format not in ("PNG", "JPEG", "MPO"):  # MPO: a JPEG with extra embedded images (phones)
             raise InputError(f"{filename!r} is a {im.format} image; upload a PNG or JPG")
         if im.width * im.height > MAX_SKETCH_PIXELS:
             raise InputError(f"{filename!r} is {im.width}x{im.height} pixels; a sketch may have at most "

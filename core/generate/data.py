@@ -7,7 +7,9 @@
 
 Pixels are float32 in [-1, 1] (what a tanh generator outputs), shaped (n, channels, side, side). MNIST's 28x28
 digits are padded to 32x32, as in the DCGAN literature; the ORL faces are 64x64. Uploaded collections (a zip
-of pictures, see :mod:`core.represent.images`) are made grey and resized to the side asked for. The held-out
+or folder of pictures, see :mod:`core.represent.images`) are taken from their 64x64 thumbnails (each picture
+fitted into a white square, so a non-square photo brings white bars), made grey, resized to the side asked for,
+and randomly mirrored in training. The held-out
 rows are the fixed seeded split of :func:`core.embed.autoencoders.split`, so memorisation can be measured
 against images no model saw.
 """

@@ -186,7 +186,7 @@ def shipped_paths(name: str, folder: str | Path = SHIPPED_DIR) -> dict[str, Path
     return {"weights": folder / f"{name}.pt", "meta": folder / f"{name}.json", "replay": folder / f"{name}-replay.png"}
 
 
-def load(name: str, device: str | None = "auto", folder: str | Path = SHIPPED_DIR) -> Generative:
+def load(name: str, device: str | None = None, folder: str | Path = SHIPPED_DIR) -> Generative:
     """A shipped model, ready to use (weights read with ``weights_only=True``)."""
     import torch
 
@@ -225,7 +225,7 @@ def replay(name: str, folder: str | Path = SHIPPED_DIR) -> tuple[dict, np.ndarra
 
 
 # ------------------------------------------------------------------------------------ training them
-def trainer(name: str, steps_seed: int | None = None, device: str | None = "auto", snapshot_every: int = 0):
+def trainer(name: str, steps_seed: int | None = None, device: str | None = None, snapshot_every: int = 0):
     """A fresh :class:`~core.generate.train.GANTrainer` with a shipped model's recipe, on its training split."""
     from core.generate.train import GANTrainer
 
@@ -260,7 +260,7 @@ def write_file(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def train_and_save(name: str, folder: str | Path = SHIPPED_DIR, device: str | None = "auto",
+def train_and_save(name: str, folder: str | Path = SHIPPED_DIR, device: str | None = None,
                    progress: Callable[[int, int], None] | None = None, steps: int | None = None,
                    evaluate: bool = True, log: Callable[[str], None] = print) -> dict:
     """Train one shipped model with its recipe, measure it, and write its three files; returns its JSON record."""
@@ -274,6 +274,8 @@ def train_and_save(name: str, folder: str | Path = SHIPPED_DIR, device: str | No
     started = time.perf_counter()
     t.run(steps, progress=progress)
     wall = time.perf_counter() - started
+    if t.snapshots[-1][0] != t.steps:  # the replay always ends on the model that ships
+        t.snapshots.append((t.steps, t.samples()))
     state = {k: v.half() if v.is_floating_point() else v for k, v in t.generator_state().items()}
     buf = io.BytesIO()
     torch.save({"arch": spec.arch.as_dict(), "generator": state, "classes": t.classes}, buf)
@@ -310,8 +312,8 @@ def model_card(folder: str | Path = SHIPPED_DIR) -> str:
         "",
         "Made by `embedlab train-generative` (`core/generate/models.py`: `train_and_save`, `model_card`; the figures",
         "come from `core/generate/quality.py`). Run it again to rebuild every file here and this card; it trains on",
-        "the CPU in about half an hour (`--model NAME` rebuilds one). Used by the Generative lab pages and by",
-        "`embedlab generate`.",
+        "2 CPU cores in about 45 minutes (`--model NAME` rebuilds one; `--measure-only` re-measures). Used by the",
+        "Generative lab pages and by `embedlab generate`.",
         "",
         "## Data",
         "- **mnist-5k**: 5,000 MNIST digits (500 per class; LeCun, Cortes & Burges, CC BY-SA 3.0, the subset shipped",
@@ -384,7 +386,7 @@ def model_card(folder: str | Path = SHIPPED_DIR) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rebuild(names=tuple(MODELS), folder: str | Path = SHIPPED_DIR, device: str | None = "auto",
+def rebuild(names=tuple(MODELS), folder: str | Path = SHIPPED_DIR, device: str | None = None,
             log: Callable[[str], None] = print) -> list[dict]:
     """Retrain the named shipped models and rewrite the model card (``README.md``) in ``folder``."""
     records = []

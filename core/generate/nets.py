@@ -45,17 +45,19 @@ def _levels(side: int) -> int:
     return {32: 3, 64: 4}[side]
 
 
-def _init(module) -> None:
-    """DCGAN's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales."""
+def _init(module, generator=None) -> None:
+    """DCGAN's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales. Every weight is drawn
+    again here, from ``generator`` when given, so the global random state (shared by every thread of a server)
+    plays no part in a seeded model."""
     from torch import nn
 
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
-            nn.init.normal_(m.weight, 0.0, 0.02)
+            nn.init.normal_(m.weight, 0.0, 0.02, generator=generator)
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, nn.BatchNorm2d):
-            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.normal_(m.weight, 1.0, 0.02, generator=generator)
             nn.init.zeros_(m.bias)
 
 
@@ -211,13 +213,13 @@ def _pix2pix(arch: Arch):
 KINDS = {"dcgan": _dcgan, "cdcgan": _cdcgan, "pix2pix": _pix2pix}
 
 
-def build(arch: Arch):
-    """(generator, discriminator) for ``arch``, initialised as DCGAN does."""
+def build(arch: Arch, generator=None):
+    """(generator, discriminator) for ``arch``, initialised as DCGAN does (from the torch ``generator``, if given)."""
     if arch.kind not in KINDS:
         raise InputError(f"model kind {arch.kind!r} is not known; choose one of {', '.join(KINDS)}")
     if arch.channels not in (1, 3):
         raise InputError(f"channels={arch.channels} must be 1 (grey) or 3 (colour)")
     g, d = KINDS[arch.kind](arch)
-    _init(g)
-    _init(d)
+    _init(g, generator)
+    _init(d, generator)
     return g, d

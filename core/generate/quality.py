@@ -151,12 +151,13 @@ def evaluate(gen, n: int = N_EVAL, seed: int = 12345, log: Callable[[str], None]
     spaces = {"": features, "_pca": pca_space(train_pics)}
     out["feature_space_pca"] = "the training pictures' 50 principal components"
     m = min(len(test_pics), len(samples))
+    heldout = test_pics[rng.choice(len(test_pics), m, replace=False)]  # a random subset: the rows come by class
     for suffix, embed in spaces.items():
         real_f = embed(real)
         out[f"precision{suffix}"], out[f"recall{suffix}"] = precision_recall(real_f, embed(samples))
         # the same figures for held-out real images: the ceiling a perfect generator would reach
         if not gen.spec.image_to_image:
-            p_ref, r_ref = precision_recall(real_f, embed(test_pics[:m]))
+            p_ref, r_ref = precision_recall(real_f, embed(heldout))
             out[f"precision{suffix}_heldout_real"], out[f"recall{suffix}_heldout_real"] = p_ref, r_ref
     return out
 
@@ -169,6 +170,9 @@ def remeasure(name: str, folder=None, log: Callable[[str], None] = print) -> dic
 
     folder = models.SHIPPED_DIR if folder is None else folder
     path = models.shipped_paths(name, folder)["meta"]
+    if not path.is_file():
+        raise InputError(f"{path} is missing: there is no trained {name} to measure in that folder; train it with "
+                         f"`embedlab train-generative --model {name}`")
     record = json.loads(path.read_text(encoding="utf-8"))
     record["quality"] = evaluate(models.load(name, folder=folder), log=log)
     models.write_file(path, json.dumps(record, separators=(",", ":")).encode("utf-8"))

@@ -5,7 +5,7 @@
 >>> from core.generate.train import GANTrainer
 >>> t = GANTrainer(Arch("dcgan", 32), images("mnist-5k"), seed=0)     # doctest: +SKIP
 >>> t.step_discriminator(); t.step_generator(); t.run(200)            # doctest: +SKIP
->>> t.history[-1]          # {'step': 201, 'part': 'both', 'd_loss': ..., 'g_loss': ..., 'd_real': ..., 'd_fake': ...}
+>>> t.history[-1]          # {'step': 202, 'part': 'both', 'd_loss': ..., 'g_loss': ..., 'd_real': ..., 'd_fake': ...}
 >>> t.samples()            # uint8 pictures of the fixed snapshot noise  # doctest: +SKIP
 
 The losses are those of DCGAN with the non-saturating generator loss (Goodfellow et al. 2014):
@@ -15,8 +15,11 @@ the equilibrium both are 1/2. Real labels are smoothed to 0.9 (one-sided, Salima
 the discriminator of a small data set from winning outright. pix2pix adds ``l1`` times the L1 distance between
 the translation and the true image to the generator's loss (Isola et al. 2017).
 
-Everything is seeded (weights, batches, flips, the snapshot noise): the same seed and steps give the same
-model on the same machine. Device choice comes from :mod:`core.device`.
+Everything is seeded from the trainer's own random generators (weights, batches, flips, noise, augmentation;
+never torch's global state, which other sessions of a server share): the same seed and steps give the same
+model on the same machine's CPU. GPU kernels (cuDNN's backward passes) are not bit-for-bit repeatable, so on a
+GPU the same steps give a close but not identical model. pix2pix's dropout draws from torch's global state.
+Device choice comes from :mod:`core.device`.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ class GANTrainer:
     augment : show the discriminator real AND generated pictures randomly shifted (up to 1/8 of the side) and
         brightened, differentiably (DiffAugment, Zhao et al. 2020): a small set then lasts longer before the
         discriminator learns it by heart
-    device : "auto", "cpu", "cuda" or "mps" (see :mod:`core.device`)
+    device : "auto", "cpu", "cuda" or "mps"; None reads ``EMBEDLAB_DEVICE`` (see :mod:`core.device`)
 
     Attributes
     ----------
@@ -63,7 +66,7 @@ class GANTrainer:
     """
 
     def __init__(self, arch: Arch, data: Images, lr: float = 2e-4, beta1: float = 0.5, batch: int = 64,
-                 l1: float = 100.0, seed: int = 0, snapshot_every: int = 0, device: str | None = "auto",
+                 l1: float = 100.0, seed: int = 0, snapshot_every: int = 0, device: str | None = None,
                  augment: bool = False):
         import torch
 
@@ -89,8 +92,7 @@ class GANTrainer:
         self.snapshot_every, self.augment = int(snapshot_every), bool(augment)
         self.device = resolve_device(device)
         self.classes = sorted(set(data.labels.tolist()))
-        torch.manual_seed(self.seed)
-        self.g, self.d = build(arch)
+        self.g, self.d = build(arch, torch.Generator().manual_seed(self.seed))
         self.g.to(self.device)
         self.d.to(self.device)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=lr, betas=(beta1, 0.999))

@@ -20,7 +20,7 @@ st.markdown(
     "steps** alternates the two, as real training does. The 16 samples always come from the same noise vectors, so "
     "you see one generator change, not new random draws.")
 
-device = resolve_device("auto")
+device = resolve_device(None)  # EMBEDLAB_DEVICE, else a GPU when present
 limits, runs = custom.limits(device), custom.run_choices(device)
 settings = parts.settings()
 name, side, lr, batch, seed = settings
@@ -69,9 +69,10 @@ m2.metric("Seconds per step", f"{per_step:.3f}" if trainer.steps else f"≈ {per
 m3.metric("Device", device)
 m4.metric("Training pictures", f"{len(data):,}")
 if trainer.history:
-    last = trainer.history[-1]
-    st.caption(f"Last update: {PART_NAMES[last['part']]} (step {last['step']:,}) · D(real) {last['d_real']:.3f} · "
-               f"D(generated) {last['d_fake']:.3f} · D loss {last['d_loss']:.3f} · G loss {last['g_loss']:.3f}. "
+    last = {k: ("–" if v != v else f"{v:.3f}") if isinstance(v, float) else v  # NaN: that player has not moved
+            for k, v in trainer.history[-1].items()}
+    st.caption(f"Last update: {PART_NAMES[last['part']]} (step {last['step']:,}) · D(real) {last['d_real']} · "
+               f"D(generated) {last['d_fake']} · D loss {last['d_loss']} · G loss {last['g_loss']}. "
                f"{n_run} steps take about {n_run * per_step:,.0f} s here.")
 else:
     st.caption(f"A fresh generator: its samples are noise. {n_run} steps take about {n_run * per_step:,.0f} s here "

@@ -14,7 +14,7 @@ from dashboard import cached, state
 DEFAULT_MODEL = "faces-dcgan"
 SLICE_CHART = "gen_slice_grid"
 MAX_SEED = 99_999  # the pages' seeds (core takes up to 2**31 - 1; five digits are plenty and read well in a link)
-MAX_AT = 12.0  # a clicked point lies within the largest extent (10) and half a picture beyond it
+MAX_AT = 12.5  # a clicked point lies within the largest extent (10) and half a picture beyond it (grid 5)
 
 
 def generator(name: str):
