@@ -41,6 +41,19 @@ def fake_encoder():
 
 
 @pytest.fixture(scope="session")
+def foldoc():
+    """The FOLDOC corpus (as `make` fetches it), or a skip that says how to get it. Modules that need more (an
+    index, a ranker) define their own ``foldoc`` on top of this one."""
+    from core.errors import InputError
+    from core.search.corpus import load_corpus
+
+    try:
+        return load_corpus("foldoc")
+    except InputError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -6,17 +6,7 @@ import pytest
 from apptest_pages import open_page
 from streamlit.testing.v1 import AppTest
 
-from core.errors import InputError
-
-
-@pytest.fixture(scope="module", autouse=True)
-def foldoc():
-    from core.search.corpus import load_corpus
-
-    try:
-        return load_corpus("foldoc")
-    except InputError as exc:
-        pytest.skip(str(exc))
+pytestmark = pytest.mark.usefixtures("foldoc")  # every test needs the corpus (skipped without it)
 
 
 def page(**query) -> AppTest:

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from apptest_pages import open_page
-
-from core.errors import InputError
-
-
-@pytest.fixture(scope="module")
-def foldoc():
-    from core.search.corpus import load_corpus
-
-    try:
-        return load_corpus("foldoc")
-    except InputError as exc:
-        pytest.skip(str(exc))
 
 
 def test_a_shared_link_trains_cbow_and_answers(foldoc):
