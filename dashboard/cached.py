@@ -760,11 +760,16 @@ def gen_samples(name: str, n: int, seed: int, psi: float = 1.0, labels: tuple | 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def gen_nearest(name: str, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The nearest training picture of each picture: (training rows, RMS pixel distances)."""
-    from core.generate.quality import nearest
+def gen_nearest(name: str, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest training picture of each picture: (training rows, RMS pixel distances, mirrored?). For a model
+    trained with random flips the training pictures' mirror images count too."""
+    from core.generate import models, quality
 
-    return nearest(pictures, gen_pictures(name)["train"])
+    train = gen_pictures(name)["train"]
+    if models.trained_with_flips(name):
+        return quality.nearest_mirrored(pictures, train)
+    rows, dist = quality.nearest(pictures, train)
+    return rows, dist, np.zeros(len(rows), dtype=bool)
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the training record…")

@@ -242,6 +242,13 @@ def test_nearest_finds_copies_and_memorisation_shows():
     assert copies["median_nn_distance_samples"] == 0 and copies["share_closer_than_heldout_p1"] == 1.0
     fresh = quality.memorisation(rng.integers(0, 256, (20, 8, 8)).astype(np.uint8), train, heldout)
     assert fresh["share_closer_than_heldout_p1"] < 0.2
+    mirror_copies = train[:20, :, ::-1]
+    assert quality.memorisation(mirror_copies, train, heldout)["share_closer_than_heldout_p1"] < 0.2  # unseen...
+    caught = quality.memorisation(mirror_copies, train, heldout, mirrored=True)
+    assert caught["median_nn_distance_samples"] == 0 and caught["share_closer_than_heldout_p1"] == 1.0
+    rows, dist, flipped = quality.nearest_mirrored(train[[4]][:, :, ::-1], train)
+    assert rows.tolist() == [4] and dist[0] == 0 and flipped.tolist() == [True]
+    assert models.trained_with_flips("faces-dcgan") and not models.trained_with_flips("mnist-dcgan")
 
 
 # ------------------------------------------------------------------------------------------ shipped models

@@ -30,7 +30,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.generate import latent
-from core.generate.data import Images, edges, images, split, to_uint8
+from core.generate.data import SETS, Images, edges, images, split, to_uint8
 from core.generate.nets import Arch, build
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "generative"
@@ -91,6 +91,11 @@ def check_model(name: str) -> ModelSpec:
     if name not in MODELS:
         raise InputError(f"generative model {name!r} is not known; choose one of {', '.join(MODELS)}")
     return MODELS[name]
+
+
+def trained_with_flips(name: str) -> bool:
+    """Whether the model saw its training pictures mirrored at random (then a mirrored copy is a copy too)."""
+    return SETS[check_model(name).data].flip
 
 
 def training_images(spec: ModelSpec) -> tuple[Images, Images]:
@@ -349,7 +354,8 @@ def model_card(folder: str | Path = SHIPPED_DIR) -> str:
               "(Kynkäänniemi et al. 2019), in two feature spaces: EfficientNet-Lite0's ImageNet features (strict about "
               "texture and artefacts) and the training pictures' 50 principal components (the overall shape). In "
               "brackets, the ceiling: what held-out *real* pictures score against the same real set. Memorisation: "
-              "RMS pixel distance (0–1 scale) from each picture to its nearest training picture, beside that of "
+              "RMS pixel distance (0–1 scale) from each picture to its nearest training picture (or its mirror image, "
+              "for the faces, which trained with flips), beside that of "
               "held-out real pictures, and the share of samples closer to the training set than 99% of held-out "
               "pictures are.", "",
               "| model | CNN precision | CNN recall | PCA precision | PCA recall | median NN distance: samples / "

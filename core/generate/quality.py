@@ -7,9 +7,9 @@
   each point's k-th nearest neighbour in its own set; *precision* is the share of generated images inside the
   real images' balls (do they look real?), *recall* the share of real images inside the generated images' balls
   (is every kind of real image made?).
-- **Memorisation**: the distance from each generated image to its nearest *training* image, beside the same
-  distance for held-out real images, which no model saw. A generator that copied its training set would sit much
-  closer to it than new real images do.
+- **Memorisation**: the distance from each generated image to its nearest *training* image (or its mirror image,
+  for a set trained with flips), beside the same distance for held-out real images, which no model saw. A
+  generator that copied its training set would sit much closer to it than new real images do.
 - **Digits**: a classifier of real digits (scikit-learn's SVC, trained on the same training split) names each
   generated digit: for the conditional model the share drawn as asked; for the unconditional one how evenly the
   ten digits come out (mode collapse shows as a missing digit); for pix2pix whether the translation keeps the digit.
@@ -52,6 +52,15 @@ def nearest(pictures: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np
     return rows, dist
 
 
+def nearest_mirrored(pictures: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`nearest` among the reference pictures and their left-right mirror images (for a model trained with
+    random flips, a mirrored copy is a copy): (rows, distances, whether the nearest is the mirror image)."""
+    rows, dist = nearest(pictures, reference)
+    rows_m, dist_m = nearest(pictures, np.asarray(reference)[:, :, ::-1])
+    flipped = dist_m < dist
+    return np.where(flipped, rows_m, rows), np.minimum(dist, dist_m), flipped
+
+
 def _radii(x: np.ndarray, k: int) -> np.ndarray:
     from sklearn.neighbors import NearestNeighbors
 
@@ -91,10 +100,11 @@ def features(pictures: np.ndarray, progress=None) -> np.ndarray:
     return encode_images(pictures, progress=progress)
 
 
-def memorisation(samples: np.ndarray, train: np.ndarray, heldout: np.ndarray) -> dict:
-    """Nearest-training-image distances of generated pictures beside those of held-out real pictures."""
-    _, d_fake = nearest(samples, train)
-    _, d_real = nearest(heldout, train)
+def memorisation(samples: np.ndarray, train: np.ndarray, heldout: np.ndarray, mirrored: bool = False) -> dict:
+    """Nearest-training-image distances of generated pictures beside those of held-out real pictures (with
+    ``mirrored``, the training pictures' mirror images count too)."""
+    find = (lambda p: nearest_mirrored(p, train)[1]) if mirrored else (lambda p: nearest(p, train)[1])
+    d_fake, d_real = find(samples), find(heldout)
     floor = float(np.quantile(d_real, 0.01))
     return {"median_nn_distance_samples": float(np.median(d_fake)),
             "median_nn_distance_heldout": float(np.median(d_real)),
@@ -146,7 +156,8 @@ def evaluate(gen, n: int = N_EVAL, seed: int = 12345, log: Callable[[str], None]
             out["digit_shares"] = {c: float(s) for c, s in zip(sorted(set(train.labels.tolist())), shares,
                                                                 strict=True)}
         real = train_pics[rng.choice(len(train_pics), min(n, len(train_pics)), replace=False)]
-    out.update(memorisation(samples, train_pics, test_pics))
+    out.update(memorisation(samples, train_pics, test_pics, mirrored=train.flip))
+    out["memorisation_mirrored"] = bool(train.flip)
     log(f"{gen.spec.name}: encoding {len(real) + len(samples)} pictures for precision/recall…")
     spaces = {"": features, "_pca": pca_space(train_pics)}
     out["feature_space_pca"] = "the training pictures' 50 principal components"

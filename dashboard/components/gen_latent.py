@@ -59,12 +59,14 @@ def big(picture: np.ndarray, size: int = 192) -> np.ndarray:
 
 def nearest_panel(name: str, gen, picture: np.ndarray, caption: str) -> None:
     """A generated picture beside its nearest training image, with the distance against held-out real images'."""
-    rows, dist = cached.gen_nearest(name, np.asarray(picture)[None])
+    rows, dist, mirrored = cached.gen_nearest(name, np.asarray(picture)[None])
     train = cached.gen_pictures(name)
     row, d = int(rows[0]), float(dist[0])
+    nearest = train["train"][row][:, ::-1] if mirrored[0] else train["train"][row]
     c1, c2 = st.columns(2)
     c1.image(big(picture), caption=caption)
-    c2.image(big(train["train"][row]), caption=f"nearest training image (#{row}, {train['train_labels'][row]})")
+    c2.image(big(nearest), caption=f"nearest training image (#{row}, {train['train_labels'][row]}"
+                                   + (", mirrored: the model trained on mirror images too)" if mirrored[0] else ")"))
     m1, m2 = st.columns(2)
     m1.metric("RMS distance to it", f"{d:.3f}", help="Root-mean-square pixel difference, pixels on a 0..1 scale.")
     heldout = gen.meta.get("quality", {}).get("median_nn_distance_heldout")
