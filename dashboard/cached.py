@@ -786,14 +786,13 @@ def gen_decode(name: str, z: np.ndarray, labels: tuple | np.ndarray | None = Non
     return generator(name).decode(z, labels=list(labels) if isinstance(labels, tuple) else labels)
 
 
-# >>> generative lab cache, helper A adds here
 @st.cache_data(max_entries=2, show_spinner="Translating the held-out edge maps…")
 def gen_translations(name: str) -> tuple[np.ndarray, np.ndarray]:
     """An image-to-image model's inputs and outputs on every held-out picture: (edge maps, translations), uint8."""
-    from core.generate.data import to_uint8
+    from core.generate.data import edges, to_uint8
 
     gen, x = generator(name), gen_pictures(name)["heldout_x"]
-    edge_maps = gen.edges_of(x)
+    edge_maps = edges(x)
     return to_uint8(edge_maps), gen.translate(edge_maps)
 
 
@@ -813,4 +812,3 @@ def gen_training_images(name: str, side: int | None):
 
     return images(name, side)
 
-# >>> generative lab cache, helper B adds here

@@ -165,10 +165,8 @@ GEN_MODEL, GEN_SEED, GEN_N, PSI = "gm", "gs", "gn", "psi"
 GEN_PICK, GEN_A, GEN_B, GEN_C, GEN_PATH = "gp", "ga", "gb", "gc", "path"  # samples: picked, walk ends, arithmetic
 GEN_CLASS, GEN_CLASS_TO, GEN_STYLE = "cls", "cls2", "row"  # conditional GAN: the class, the mix's end, a style row
 SLICE_CENTER, PLANE_SEED, EXTENT, SLICE_GRID, SLICE_AT = "ctr", "ps", "ext", "sg", "at"  # the latent slice
-# >>> generative lab keys, helper A (samples / conditional / latent slice pages) adds here
 # Image to image: the held-out row; training replay: the model "gm" and the snapshot "iter" (as in the t-SNE lab);
 # train your own GAN: its settings, the "Run N steps" choice and the schedule of the updates done (custom.py)
 HELDOUT_ROW = "hr"
 GAN_SET, GAN_SIDE, GAN_LR, GAN_BATCH, GAN_SEED = "gset", "gside", "glr", "gbatch", "gseed"
 GAN_RUN, GAN_STEPS = "grun", "gsteps"
-# >>> generative lab keys, helper B (image-to-image / replay / train-your-own pages) adds here

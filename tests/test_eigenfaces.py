@@ -87,7 +87,7 @@ def test_align_face_reads_bytes_and_arrays_to_the_dataset_format(faces):
     tall = align_face(np.asarray(Image.fromarray(faces.images[3]).resize((64, 96))))  # centre-cropped to square
     assert tall.shape == (4096,)
     np.testing.assert_allclose(align_face(faces.images[3]), faces.vectors[3], atol=1e-6)
-    with pytest.raises(InputError, match="could not be read as an image"):
+    with pytest.raises(InputError, match="cannot be read as an image"):
         align_face(b"not an image")
 
 

@@ -1,4 +1,4 @@
-"""Train-your-own GAN logic: networks and limits, a link's schedule replaying the same model, sketches."""
+"""Train-your-own GAN logic: networks and limits, a link's schedule replaying the same model; uploaded sketches."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 import numpy as np
 import pytest
 
+from core.datasets import parsers
 from core.errors import InputError
 from core.generate import custom
 from core.generate.data import Images
@@ -102,26 +103,26 @@ def _png(picture: np.ndarray, mode: str | None = None, fmt: str = "PNG") -> byte
 def test_a_sketch_is_read_grey_with_transparent_paper_white():
     rgba = np.zeros((40, 30, 4), dtype=np.uint8)  # fully transparent black...
     rgba[10:30, 14:16] = (0, 0, 0, 255)  # ...but for one opaque black stroke
-    grey = custom.read_sketch(_png(rgba), "stroke.png")
+    grey = parsers.read_picture(_png(rgba), "stroke.png", what="sketch")
     assert grey.shape == (40, 30) and grey.dtype == np.uint8
     assert grey[0, 0] == 255 and grey[20, 15] == 0
-    jpg = custom.read_sketch(_png(np.full((16, 16, 3), 200, np.uint8), fmt="JPEG"), "x.jpg")
+    jpg = parsers.read_picture(_png(np.full((16, 16, 3), 200, np.uint8), fmt="JPEG"), "x.jpg")
     assert jpg.shape == (16, 16) and abs(int(jpg[8, 8]) - 200) <= 2
 
 
 def test_bad_sketches_say_why(monkeypatch):
     with pytest.raises(InputError, match="'e.png' is empty"):
-        custom.read_sketch(b"", "e.png")
+        parsers.read_picture(b"", "e.png")
     with pytest.raises(InputError, match="'notes.png' cannot be read as an image"):
-        custom.read_sketch(b"this is not a picture at all", "notes.png")
+        parsers.read_picture(b"this is not a picture at all", "notes.png")
     with pytest.raises(InputError, match="is a GIF image; upload a PNG or JPG"):
-        custom.read_sketch(_png(np.zeros((8, 8), np.uint8), fmt="GIF"), "a.png")
+        parsers.read_picture(_png(np.zeros((8, 8), np.uint8), fmt="GIF"), "a.png")
     truncated = _png(np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8))[:200]
     with pytest.raises(InputError, match="damaged"):
-        custom.read_sketch(truncated, "cut.png")
-    monkeypatch.setattr(custom, "MAX_SKETCH_PIXELS", 100)
+        parsers.read_picture(truncated, "cut.png")
+    monkeypatch.setattr(parsers, "MAX_PICTURE_PIXELS", 100)
     with pytest.raises(InputError, match="is 16x16 pixels; a sketch may have at most 100 pixels"):
-        custom.read_sketch(_png(np.zeros((16, 16), np.uint8)), "big.png")
-    monkeypatch.setattr(custom, "MAX_SKETCH_BYTES", 50)
+        parsers.read_picture(_png(np.zeros((16, 16), np.uint8)), "big.png", what="sketch")
+    monkeypatch.setattr(parsers, "MAX_PICTURE_BYTES", 50)
     with pytest.raises(InputError, match="a sketch may be at most"):
-        custom.read_sketch(_png(np.zeros((16, 16), np.uint8)) + b"\0" * 100, "heavy.png")
+        parsers.read_picture(_png(np.zeros((16, 16), np.uint8)) + b"\0" * 100, "heavy.png", what="sketch")

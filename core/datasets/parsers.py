@@ -460,3 +460,44 @@ def parse_path(path: str | Path, metadata: str | Path | None = None, text_column
         check_size(mp.stat().st_size, f"metadata file {mp.name!r}")
         meta = (mp.name, mp.read_bytes())
     return parse_bytes(path.name, path.read_bytes(), metadata=meta, text_column=text_column, encoder=encoder)
+
+
+# --- one uploaded picture (a photo to match, a sketch to translate) -----------------------------------
+MAX_PICTURE_BYTES = 5_000_000
+MAX_PICTURE_PIXELS = 4096 * 4096
+
+
+def read_picture(data: bytes, filename: str = "picture", what: str = "picture") -> np.ndarray:
+    """An uploaded PNG / JPG as a grey uint8 picture (h, w), checked: bytes, format, pixels (no decompression
+    bomb), damage. Transparent parts count as white paper. ``what`` names it in the messages ("a sketch ...")."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) == 0:
+        raise InputError(f"{filename!r} is empty; upload a PNG or JPG {what}")
+    if len(data) > MAX_PICTURE_BYTES:
+        raise InputError(f"{filename!r} is {len(data) / 1e6:.1f} MB; a {what} may be at most "
+                         f"{MAX_PICTURE_BYTES / 1e6:.0f} MB: save it smaller")
+    try:
+        im = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise InputError(f"{filename!r} has far too many pixels; a {what} may have at most "
+                         f"{MAX_PICTURE_PIXELS:,}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise InputError(f"{filename!r} cannot be read as an image ({type(err).__name__}); upload a PNG or JPG") \
+            from None
+    with im:
+        if im.format not in ("PNG", "JPEG", "MPO"):  # MPO: a JPEG with extra embedded images (phones)
+            raise InputError(f"{filename!r} is a {im.format} image; upload a PNG or JPG")
+        if im.width * im.height > MAX_PICTURE_PIXELS:
+            raise InputError(f"{filename!r} is {im.width}x{im.height} pixels; a {what} may have at most "
+                             f"{MAX_PICTURE_PIXELS:,} pixels: scale it down")
+        try:
+            im.load()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+            raise InputError(f"{filename!r} is damaged ({type(err).__name__}); save it again as PNG or JPG") \
+                from None
+        if im.mode in ("RGBA", "LA", "P", "PA"):  # transparent paper counts as white
+            rgba = im.convert("RGBA")
+            return np.asarray(Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+                              .convert("L"))
+        return np.asarray(im.convert("L"))

@@ -178,13 +178,14 @@ def nearest_people(model: Eigenfaces, photo: np.ndarray, X, people, k: int | Non
 def align_face(image, shape: tuple[int, int] = FACE_SHAPE) -> np.ndarray:
     """A photo (path, bytes, PIL image or array) as the dataset's photos are: grey, centre-cropped to
     their aspect, resized to ``shape``, pixel values in [0, 1], flattened."""
-    import io
 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        if isinstance(image, (bytes, bytearray)):
-            img = Image.open(io.BytesIO(image))
+        if isinstance(image, (bytes, bytearray)):  # an upload: checked (size, format, damage) as every picture is
+            from core.datasets.parsers import read_picture
+
+            img = Image.fromarray(read_picture(bytes(image), "the photo", what="photo"))
         elif isinstance(image, np.ndarray):
             arr = image.astype(np.float64)
             img = Image.fromarray((255 * arr / max(arr.max(), 1e-12)).astype(np.uint8) if arr.max() <= 1

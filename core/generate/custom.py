@@ -1,4 +1,4 @@
-"""Your own GAN and your own sketch: the networks for a training set, the limits of a device, shared training links.
+"""Your own GAN: the networks for a training set, the limits of a device, shared training links.
 
 >>> from core.generate import custom
 >>> custom.arch_for(64)                       # Arch(kind='dcgan', side=64, ..., width=16): small enough for a CPU
@@ -17,12 +17,9 @@ A plain number is that many full rounds.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
 
 from core.errors import InputError
 from core.generate.data import Images
@@ -34,8 +31,6 @@ LEARNING_RATES = (0.0001, 0.0002, 0.0005, 0.001, 0.002)  # DCGAN's 0.0002; 0.002
 BATCHES = (16, 32, 64)
 RUN_CHOICES = (10, 50, 100, 200, 500, 1000, 2000, 5000)
 MAX_SCHEDULE_RUNS = 500  # runs of one letter a link may carry (each manual click that alternates adds one)
-MAX_SKETCH_BYTES = 5_000_000
-MAX_SKETCH_PIXELS = 4096 * 4096
 PARTS = {"b": "both", "d": "d", "g": "g"}  # letter of the link -> ``part`` of the trainer's history
 LETTERS = {part: letter for letter, part in PARTS.items()}
 
@@ -150,42 +145,3 @@ def replay(trainer: GANTrainer, runs: list[tuple[str, int]],
             if progress is not None and (done % every == 0 or done == total):
                 progress(done, total)
     return trainer
-
-
-# ------------------------------------------------------------------------------------ your sketch
-def read_sketch(data: bytes, filename: str = "sketch") -> np.ndarray:
-    """An uploaded PNG / JPG as a grey uint8 picture (h, w), checked: bytes, format, pixels (no decompression bomb).
-
-    Transparent parts count as white paper.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) == 0:
-        raise InputError(f"{filename!r} is empty; upload a PNG or JPG drawing")
-    if len(data) > MAX_SKETCH_BYTES:
-        raise InputError(f"{filename!r} is {len(data) / 1e6:.1f} MB; a sketch may be at most "
-                         f"{MAX_SKETCH_BYTES / 1e6:.0f} MB: save it smaller")
-    try:
-        im = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise InputError(f"{filename!r} has far too many pixels; a sketch may have at most {MAX_SKETCH_PIXELS:,}") \
-            from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise InputError(f"{filename!r} cannot be read as an image ({type(err).__name__}); upload a PNG or JPG") \
-            from None
-    with im:
-        if im.format not in ("PNG", "JPEG", "MPO"):  # MPO: a JPEG with extra embedded images (phones)
-            raise InputError(f"{filename!r} is a {im.format} image; upload a PNG or JPG")
-        if im.width * im.height > MAX_SKETCH_PIXELS:
-            raise InputError(f"{filename!r} is {im.width}x{im.height} pixels; a sketch may have at most "
-                             f"{MAX_SKETCH_PIXELS:,} pixels: scale it down")
-        try:
-            im.load()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-            raise InputError(f"{filename!r} is damaged ({type(err).__name__}); save it again as PNG or JPG") \
-                from None
-        if im.mode in ("RGBA", "LA", "P", "PA"):  # transparent paper counts as white
-            rgba = im.convert("RGBA")
-            return np.asarray(Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-                              .convert("L"))
-        return np.asarray(im.convert("L"))

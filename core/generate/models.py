@@ -30,7 +30,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.generate import latent
-from core.generate.data import SETS, Images, edges, images, split, to_uint8
+from core.generate.data import SETS, Images, images, split, to_uint8
 from core.generate.nets import Arch, build
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "generative"
@@ -176,9 +176,6 @@ class Generative:
         with torch.inference_mode():
             return to_uint8(self.g(torch.from_numpy(x).to(self.device)).float().cpu().numpy())
 
-    def edges_of(self, x: np.ndarray) -> np.ndarray:
-        return edges(x)
-
 
 def _build_generator(arch: Arch, state: dict, device: str):
     g, _ = build(arch)
@@ -230,7 +227,7 @@ def replay(name: str, folder: str | Path = SHIPPED_DIR) -> tuple[dict, np.ndarra
 
 
 # ------------------------------------------------------------------------------------ training them
-def trainer(name: str, steps_seed: int | None = None, device: str | None = None, snapshot_every: int = 0):
+def trainer(name: str, device: str | None = None, snapshot_every: int = 0):
     """A fresh :class:`~core.generate.train.GANTrainer` with a shipped model's recipe, on its training split."""
     from core.generate.train import GANTrainer
 
@@ -238,7 +235,7 @@ def trainer(name: str, steps_seed: int | None = None, device: str | None = None,
     r = spec.recipe
     train, _ = training_images(spec)
     return GANTrainer(spec.arch, train, lr=r.lr, beta1=r.beta1, batch=r.batch, l1=r.l1,
-                      seed=r.seed if steps_seed is None else steps_seed, snapshot_every=snapshot_every, device=device,
+                      seed=r.seed, snapshot_every=snapshot_every, device=device,
                       augment=r.augment)
 
 

@@ -122,7 +122,7 @@ def digit_classifier(train_pictures: np.ndarray, train_labels, test_pictures: np
 
 def evaluate(gen, n: int = N_EVAL, seed: int = 12345, log: Callable[[str], None] = print) -> dict:
     """Every figure of the model card for a loaded :class:`~core.generate.models.Generative`."""
-    from core.generate.data import to_uint8
+    from core.generate.data import edges, to_uint8
     from core.generate.models import training_images
 
     train, test = training_images(gen.spec)
@@ -137,7 +137,7 @@ def evaluate(gen, n: int = N_EVAL, seed: int = 12345, log: Callable[[str], None]
     if gen.spec.image_to_image:
         m = min(n, len(test))
         rows = rng.choice(len(test), m, replace=False)
-        samples = gen.translate(gen.edges_of(test.x[rows]))
+        samples = gen.translate(edges(test.x[rows]))
         truth = test_pics[rows]
         out["heldout_l1"] = float(np.abs(samples.astype(np.float32) - truth).mean() / 255.0)
         if clf is not None:

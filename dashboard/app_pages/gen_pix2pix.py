@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
+from core.datasets import parsers
 from core.errors import EmbedLabError
-from core.generate import custom
 from core.generate.data import sketch, to_uint8
 from core.viz.gan_training import image_rows_figure
 from dashboard import cached, state
@@ -64,7 +64,7 @@ st.markdown("Draw a digit (dark strokes on light paper, or the reverse), photogr
 upload = st.file_uploader("A sketch (PNG or JPG, up to 5 MB)", type=["png", "jpg", "jpeg"], key="p2p_sketch")
 if upload is not None:
     try:
-        picture = custom.read_sketch(upload.getvalue(), upload.name)
+        picture = parsers.read_picture(upload.getvalue(), upload.name, what="sketch")
         edge = sketch(picture, gen.side)
         out = gen.translate(edge)
     except EmbedLabError as exc:
