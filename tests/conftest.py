@@ -82,3 +82,59 @@ def open_page(browser):
     yield open_
     for page in pages:
         page.close()
+
+
+PLOT_AREA = """sel => {  // the plot area on screen, and its drag mode
+    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const r = gd.getBoundingClientRect();
+    return {left: r.left + xa._offset, top: r.top + ya._offset, width: xa._length, height: ya._length,
+            dragmode: gd._fullLayout.dragmode};
+}"""
+PIXEL_TO_DATA = """([sel, px, py]) => {  // a pixel on screen -> the plot's data coordinates
+    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const r = gd.getBoundingClientRect();
+    return [xa.p2l(px - r.left - xa._offset), ya.p2l(py - r.top - ya._offset)];
+}"""
+HOVERED = "sel => { const gd = document.querySelector(sel); return !!(gd._hoverdata && gd._hoverdata.length); }"
+HAS_PARAM = "key => new URL(location.href).searchParams.has(key)"
+
+
+@pytest.fixture
+def click_plot():
+    """For browser tests: click a Plotly chart at a fraction (``fx``, ``fy``) of its plot area (from the top
+    left) and wait until the click's rerun has put ``url_key`` in the link and ended. Returns the data
+    coordinates under the mouse, measured before the click (the click's rerun may resize the chart).
+
+    Plotly clicks the point it hovers, so the mouse hovers first. A click that lands while the chart is
+    being redrawn is lost, so it tries again; a click whose rerun only starts after the wait (a busy
+    machine) is recognised on the next attempt, and its own coordinates are returned, never a later
+    layout's."""
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    def click(page, sel: str, fx: float, fy: float, url_key: str, attempts: int = 3) -> list[float]:
+        want = None
+        for attempt in range(attempts):
+            page.wait_for_function(BROWSER_IDLE, timeout=120_000)
+            if want is not None and page.evaluate(HAS_PARAM, url_key):
+                return want  # the previous click's rerun came late, and has ended
+            area = page.evaluate(PLOT_AREA, sel)
+            x, y = area["left"] + fx * area["width"], area["top"] + fy * area["height"]
+            want = page.evaluate(PIXEL_TO_DATA, [sel, x, y])
+            for _ in range(40):
+                page.mouse.move(x - 6, y - 6, steps=2)
+                page.mouse.move(x, y, steps=3)
+                if page.evaluate(HOVERED, sel):
+                    break
+                page.wait_for_timeout(250)
+            page.mouse.click(x, y)
+            try:
+                page.wait_for_function(HAS_PARAM, arg=url_key, timeout=20_000)
+                page.wait_for_function(BROWSER_IDLE, timeout=120_000)
+                return want
+            except PlaywrightTimeout:
+                if attempt == attempts - 1:
+                    raise
+        return want
+
+    return click

@@ -10,24 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
 
 pytestmark = pytest.mark.browser
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
 SLICE = ".st-key-gen_slice_grid .js-plotly-plot"  # Streamlit puts a widget's key in its container's classes
-PLOT_AREA = """sel => {  // the plot area on screen
-    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    const r = gd.getBoundingClientRect();
-    return {left: r.left + xa._offset, top: r.top + ya._offset, width: xa._length, height: ya._length};
-}"""
-TO_DATA = """([sel, px, py]) => {  // a pixel on screen -> plane coordinates
-    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    const r = gd.getBoundingClientRect();
-    return [xa.p2l(px - r.left - xa._offset), ya.p2l(py - r.top - ya._offset)];
-}"""
-HOVERED = "sel => { const gd = document.querySelector(sel); return !!(gd._hoverdata && gd._hoverdata.length); }"
 STAR = f"""() => document.querySelector('{SLICE}')._fullData
     .filter(t => t.name === 'decoded point').map(t => [t.x[0], t.y[0]])"""
 
@@ -36,31 +24,13 @@ def _url_param(page, key: str) -> str | None:
     return page.evaluate("key => new URL(location.href).searchParams.get(key)", key)
 
 
-def test_a_click_on_the_slice_decodes_that_point(server, open_page, artifacts):  # noqa: F811
+def test_a_click_on_the_slice_decodes_that_point(server, open_page, click_plot, artifacts):  # noqa: F811
     page, errors = open_page(f"{server}/gen_slice?gm=mnist-dcgan&ctr=origin&ext=6", ready=SLICE, height=1300)
     hint = page.get_by_text("Click anywhere in the grid to decode that point, large, with its nearest training image.")
     expect(hint).to_be_visible()
     page.screenshot(path=str(artifacts / "gen_slice_before_click.png"))
     page.locator(SLICE).scroll_into_view_if_needed()
-    for attempt in range(3):  # a click that lands while the chart is still being redrawn is lost: try again
-        page.wait_for_function(IDLE, timeout=120_000)
-        area = page.evaluate(PLOT_AREA, SLICE)
-        x, y = area["left"] + 0.75 * area["width"], area["top"] + 0.3 * area["height"]  # up and right of the middle
-        want = page.evaluate(TO_DATA, [SLICE, x, y])
-        for _ in range(40):  # hover first: Plotly clicks the point it hovers (the invisible lattice's nearest)
-            page.mouse.move(x - 6, y - 6, steps=2)
-            page.mouse.move(x, y, steps=3)
-            if page.evaluate(HOVERED, SLICE):
-                break
-            page.wait_for_timeout(250)
-        page.mouse.click(x, y)
-        try:
-            page.wait_for_function("() => new URL(location.href).searchParams.has('at')", timeout=15_000)
-            page.wait_for_function(IDLE, timeout=120_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    want = click_plot(page, SLICE, 0.75, 0.3, "at")  # up and right of the middle
     px, py = (float(v) for v in _url_param(page, "at").split(","))
     # the lattice is 41 x 41 over 9 cells of 1.5: a clicked point is within one lattice step of the mouse
     assert abs(px - want[0]) < 0.4 and abs(py - want[1]) < 0.4, ((px, py), want)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from conftest import PLOT_AREA
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
 
@@ -20,18 +20,6 @@ pytestmark = pytest.mark.browser
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
 LATENT = ".st-key-ae_latent .js-plotly-plot"  # Streamlit puts a widget's key in its container's classes
 BIG = ".st-key-lab_big .js-plotly-plot"
-PLOT_AREA = """sel => {  // the plot area on screen, and Plotly's pixel -> data conversions
-    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    const r = gd.getBoundingClientRect();
-    return {left: r.left + xa._offset, top: r.top + ya._offset, width: xa._length, height: ya._length,
-            dragmode: gd._fullLayout.dragmode};
-}"""
-TO_DATA = """([sel, px, py]) => {
-    const gd = document.querySelector(sel), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    const r = gd.getBoundingClientRect();
-    return [xa.p2l(px - r.left - xa._offset), ya.p2l(py - r.top - ya._offset)];
-}"""
-HOVERED = "sel => { const gd = document.querySelector(sel); return !!(gd._hoverdata && gd._hoverdata.length); }"
 TITLE = "sel => document.querySelector(sel)._fullLayout.title.text.replace(/<\\/?b>/g, '')"
 
 
@@ -50,29 +38,12 @@ def _no_exception(page, errors: list[str]) -> None:
     assert not errors, errors
 
 
-def test_a_click_in_the_latent_plane_decodes_that_point(server, open_page, artifacts):  # noqa: F811
+def test_a_click_in_the_latent_plane_decodes_that_point(server, open_page, click_plot, artifacts):  # noqa: F811
     page, errors = open_page(f"{server}/autoencoders", ready=LATENT)
     expect(page.get_by_text("Click anywhere in the plane on the right to decode that point.")).to_be_visible()
     page.locator(LATENT).scroll_into_view_if_needed()
-    for attempt in range(3):  # a click that lands while the chart is still being redrawn is lost: try again
-        page.wait_for_function(IDLE, timeout=120_000)
-        area = page.evaluate(PLOT_AREA, LATENT)
-        assert area["dragmode"] == "pan"  # where a click selects the point under the mouse
-        x, y = area["left"] + 0.7 * area["width"], area["top"] + 0.3 * area["height"]  # up and right of the middle
-        want = page.evaluate(TO_DATA, [LATENT, x, y])  # before the click: the decoded point resizes the plot
-        for _ in range(40):  # hover first: Plotly clicks the point it hovers (the invisible grid's nearest)
-            page.mouse.move(x - 6, y - 6, steps=2)
-            page.mouse.move(x, y, steps=3)
-            if page.evaluate(HOVERED, LATENT):
-                break
-            page.wait_for_timeout(250)
-        page.mouse.click(x, y)
-        try:
-            _settled(page, "() => new URL(location.href).searchParams.has('z')", timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    assert page.evaluate(PLOT_AREA, LATENT)["dragmode"] == "pan"  # where a click selects the point under the mouse
+    want = click_plot(page, LATENT, 0.7, 0.3, "z")  # up and right of the middle
     z1, z2 = (float(v) for v in _url_param(page, "z").split(","))
     assert abs(z1 - want[0]) < 0.4 and abs(z2 - want[1]) < 0.4, ((z1, z2), want)  # a grid point near the click
     assert z1 > 0 and z2 > 0
