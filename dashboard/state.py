@@ -46,23 +46,32 @@ def _warn(text: str) -> None:
     st.warning(text + " (The link may be old or edited.)", icon=":material/link:")
 
 
-def check_url_choice(key: str, options: Sequence, what: str) -> None:
-    """Warn when the link names a ``what`` that is not among ``options``; the default is used instead."""
+def _bound(value: float) -> str:
+    """A range's end as a reader writes it: 2,147,483,647 (never 2.14748e+09), 0.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def check_url_choice(key: str, options: Sequence, what: str) -> bool:
+    """Warn when the link names a ``what`` that is not among ``options``; the default is used instead.
+    True when the link's value was refused."""
     value = st.query_params.get(key)
     if key in st.session_state:  # the widget holds a value already: the URL is its echo, not a link
-        return
+        return False
     if value is not None and value not in [str(o) for o in options]:
         shown = ", ".join(str(o) for o in options[:12]) + (" …" if len(options) > 12 else "")
         _warn(f"This link asks for {what} “{value}”, which does not exist here. "
               f"Showing the default instead; pick one of: {shown}.")
         del st.query_params[key]
+        return True
+    return False
 
 
-def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> None:
-    """Warn when the link's ``what`` is not a number between ``lo`` and ``hi``; the default is used instead."""
+def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> bool:
+    """Warn when the link's ``what`` is not a number between ``lo`` and ``hi``; the default is used instead.
+    True when the link's value was refused."""
     value = st.query_params.get(key)
     if value is None or key in st.session_state:  # (see check_url_choice)
-        return
+        return False
     try:
         number = float(value)
         ok = lo <= number <= hi and (not integer or number == int(number))
@@ -70,9 +79,10 @@ def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = 
         ok = False
     if not ok:
         kind = "a whole number" if integer else "a number"
-        _warn(f"This link sets {what} to “{value}”, but it must be {kind} from {lo:g} to {hi:g}. "
+        _warn(f"This link sets {what} to “{value}”, but it must be {kind} from {_bound(lo)} to {_bound(hi)}. "
               "Showing the default instead.")
         del st.query_params[key]
+    return not ok
 
 
 def clamp(key: str, lo: float, hi: float) -> None:
@@ -82,10 +92,12 @@ def clamp(key: str, lo: float, hi: float) -> None:
         st.session_state[key] = type(value)(min(max(value, lo), hi))
 
 
-def check_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> None:
-    """:func:`check_url_number` and :func:`clamp` together: what every bounded number widget needs first."""
-    check_url_number(key, lo, hi, what, integer)
+def check_number(key: str, lo: float, hi: float, what: str, integer: bool = False) -> bool:
+    """:func:`check_url_number` and :func:`clamp` together: what every bounded number widget needs first.
+    True when the link's value was refused."""
+    refused = check_url_number(key, lo, hi, what, integer)
     clamp(key, lo, hi)
+    return refused
 
 
 VIEW_KEYS = (POINT, SELECTION, ISOLATE, ZOOM)  # unbound state that belongs to one dataset

@@ -155,7 +155,7 @@ def test_the_conditional_model_draws_each_class_in_turn(cgan):
     ({"gm": "stylegan9"}, "the generative model “stylegan9”, which does not exist here", "gm"),
     ({"psi": "9"}, "sets the truncation ψ to “9”, but it must be a number from 0 to 1.5", "psi"),
     ({"gn": "50"}, "the number of samples “50”, which does not exist here", "gn"),
-    ({"gs": "-3"}, "sets the seed to “-3”, but it must be a whole number from 0 to 99999", "gs"),
+    ({"gs": "-3"}, "sets the seed to “-3”, but it must be a whole number from 0 to 99,999", "gs"),
     ({"gp": "40", "gn": "16"}, "sets the sample looked at to “40”, but it must be a whole number from 0 to 15", "gp"),
     ({"path": "zigzag"}, "the path “zigzag”, which does not exist here", "path"),
 ])

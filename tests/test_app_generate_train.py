@@ -125,9 +125,12 @@ def test_bad_settings_are_explained_and_the_cap_holds(monkeypatch):
     at = open_page("gen_train.py", gset="cifar-10", glr="7", gbatch="5", gseed="-3", grun="4", gsteps="b3;x")
     warnings = _warnings(at)
     for what in ("the training set “cifar-10”", "the learning rate “7”", "the batch size “5”",
-                 "the seed to “-3”", "the number of steps per run “4”", "is not understood"):
+                 "the seed to “-3”", "the number of steps per run “4”", "the link's training is not replayed"):
         assert what in warnings, what
     assert at.selectbox(key="gset").value == "mnist-5k" and _trainer(at).steps == 0 and not at.error
+    assert "gsteps" not in at.query_params  # the fresh model's link carries no updates
+    at = open_page("gen_train.py", gseed="3", gsteps="b3;x")
+    assert "is not understood" in _warnings(at) and _trainer(at).steps == 0 and not at.error
 
     monkeypatch.setitem(custom.LIMITS, resolve_device("auto"), custom.Limits(per_click=5, total=6))
     at = open_page("gen_train.py", gsteps="9")
@@ -135,6 +138,30 @@ def test_bad_settings_are_explained_and_the_cap_holds(monkeypatch):
     assert _trainer(at).steps == 6
     at.button(key="gan_step_d").click().run()
     assert _trainer(at).steps == 6 and "has had its 6 steps" in _warnings(at)
+
+
+def test_a_long_link_asks_before_it_replays(monkeypatch):
+    from dashboard.components import gan_train
+
+    est = custom.estimate_seconds(32, 32, resolve_device("auto"))
+    at = open_page("gen_train.py", gsteps="b400")
+    assert "trained for **400 steps**" in at.info[0].value and f"about **{400 * est:,.0f} s**" in at.info[0].value
+    assert not at.get("plotly_chart") and not at.session_state["gan_trainers"] and not at.error
+    assert at.query_params["gsteps"] in ("b400", ["b400"])  # kept while the question is open
+    at.button(key="gan_no_replay").click().run()
+    assert _trainer(at).steps == 0 and "gsteps" not in at.query_params and not at.info
+
+    monkeypatch.setattr(gan_train, "ASK_SECONDS", 0.0)  # so that a short link asks too
+    at = open_page("gen_train.py", gsteps="d1b2", gseed="2")
+    assert "trained for **3 steps**" in at.info[0].value and not at.session_state["gan_trainers"]
+    at.button(key="gan_replay").click().run()
+    t = _trainer(at)
+    assert t.steps == 3 and [h["part"] for h in t.history] == ["d", "both", "both"] and t.seed == 2
+    assert at.query_params["gsteps"] in ("d1b2", ["d1b2"]) and not at.info and not at.error
+
+    at = open_page("gen_train.py", gsteps="b3")  # (still asking) the settings change before the answer
+    at.number_input(key="gseed").set_value(5).run()
+    assert _trainer(at).steps == 0 and "gsteps" not in at.query_params  # the link's updates were for seed 0
 
 
 def _zip_of_pictures(n: int) -> bytes:

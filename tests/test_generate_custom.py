@@ -57,8 +57,12 @@ def test_a_schedule_is_coded_run_length_and_read_back():
             custom.parse_schedule(bad)
     with pytest.raises(InputError, match="a part of 0 steps"):
         custom.parse_schedule("d1b0")
-    with pytest.raises(InputError, match="at most 500"):
-        custom.parse_schedule("d1g1" * 251)
+    with pytest.raises(InputError, match="at most 3,000"):
+        custom.parse_schedule("d1g1" * 1501)
+    alternating = [{"part": p} for p in ["d", "g"] * 1500]  # every step of a CPU model, one click each
+    assert custom.parse_schedule(custom.link_code(alternating)) == [("d", 1), ("g", 1)] * 1500
+    assert custom.link_code(alternating + [{"part": "d"}]) is None  # too many parts: the link drops them
+    assert custom.link_code([{"part": "both"}] * 9_000) == "9000" and custom.link_code([]) is None
 
 
 def test_replaying_the_schedule_gives_the_same_generator_and_another_schedule_does_not():

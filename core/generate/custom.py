@@ -30,7 +30,8 @@ WIDTHS = {32: 32, 64: 16}  # the widest layer's channels: 64 px at width 16 runs
 LEARNING_RATES = (0.0001, 0.0002, 0.0005, 0.001, 0.002)  # DCGAN's 0.0002; 0.002 is there to see it fail
 BATCHES = (16, 32, 64)
 RUN_CHOICES = (10, 50, 100, 200, 500, 1000, 2000, 5000)
-MAX_SCHEDULE_RUNS = 500  # runs of one letter a link may carry (each manual click that alternates adds one)
+MAX_SCHEDULE_RUNS = 3_000  # runs of one letter a link may carry (each click that alternates D and G adds one):
+# a model's every step on a CPU, about 6-12 kB of link at worst
 PARTS = {"b": "both", "d": "d", "g": "g"}  # letter of the link -> ``part`` of the trainer's history
 LETTERS = {part: letter for letter, part in PARTS.items()}
 
@@ -99,6 +100,15 @@ def schedule_code(history: list[dict]) -> str:
     return "".join(f"{letter}{n}" for letter, n in runs)
 
 
+def link_code(history: list[dict]) -> str | None:
+    """:func:`schedule_code` for a shared link: None when there is nothing to carry, or when the updates alternate
+    so often that the code has more than :data:`MAX_SCHEDULE_RUNS` parts (a link could not replay it)."""
+    code = schedule_code(history)
+    if not code or (not code.isdigit() and len(re.findall(r"[bdg]", code)) > MAX_SCHEDULE_RUNS):
+        return None
+    return code
+
+
 def parse_schedule(code: str) -> list[tuple[str, int]]:
     """``"d1g1b40"`` -> ``[("d", 1), ("g", 1), ("b", 40)]``; a plain number N is ``[("b", N)]``."""
     code = str(code).strip().lower()
@@ -109,7 +119,7 @@ def parse_schedule(code: str) -> list[tuple[str, int]]:
                          "b (a full round), d (a discriminator step), g (a generator step) each followed by a count")
     runs = [(m.group(1), int(m.group(2))) for m in re.finditer(r"([bdg])(\d+)", code)]
     if len(runs) > MAX_SCHEDULE_RUNS:
-        raise InputError(f"the training schedule has {len(runs):,} parts; a link carries at most {MAX_SCHEDULE_RUNS}")
+        raise InputError(f"the training schedule has {len(runs):,} parts; a link carries at most {MAX_SCHEDULE_RUNS:,}")
     if any(n == 0 for _, n in runs):
         raise InputError(f"the training schedule {code!r} has a part of 0 steps")
     return runs

@@ -58,7 +58,11 @@ elif run:
     bar = st.progress(0.0, text=f"Training {n:,} steps")
     trainer.run(n, progress=parts.progress_bar(bar, trainer, "Training"))
     bar.empty()
-state.set_url(state.GAN_STEPS, custom.schedule_code(trainer.history) or None)
+code = custom.link_code(trainer.history)
+state.set_url(state.GAN_STEPS, code)
+if trainer.history and code is None:
+    st.caption(f"The link keeps the settings but not the updates: more than {custom.MAX_SCHEDULE_RUNS:,} single "
+               "clicks that alternate between the networks are too many for a link to carry.")
 
 per_step = trainer.seconds / trainer.steps if trainer.steps else custom.estimate_seconds(side, batch, device)
 m1, m2, m3, m4 = st.columns(4)
