@@ -774,10 +774,12 @@ def gen_nearest(name: str, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 @st.cache_data(max_entries=4, show_spinner="Reading the training record…")
 def gen_replay(name: str):
-    """(record, snapshots) of a shipped model: losses per step and the replay frames."""
+    """(record, snapshots, inputs) of a shipped model: losses per step, the replay frames, and for an
+    image-to-image model the edge maps they translate with the real pictures ({} for the others)."""
     from core.generate import models
 
-    return models.replay(name)
+    return (*models.replay(name), models.replay_inputs(name))
+
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def gen_decode(name: str, z: np.ndarray, labels: tuple | np.ndarray | None = None) -> np.ndarray:

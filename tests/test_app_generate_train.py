@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from apptest_pages import open_page
@@ -63,6 +65,9 @@ def test_the_replay_shows_the_snapshot_the_link_names(name):
     assert ("L1 to the real image" in losses.proto.spec) == (name == "mnist-pix2pix")
     assert f'"x":{middle}' in losses.proto.spec.replace(" ", "")  # the marker at the snapshot's step
     assert frames.shape[0] == len(steps)
+    samples = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("replay_samples"))
+    labels = str(json.loads(samples.proto.spec)["layout"])
+    assert ("edge maps 1–8" in labels and "real 9–16" in labels) == (name == "mnist-pix2pix")
 
 
 def test_the_replay_explains_a_bad_model_or_snapshot():

@@ -302,6 +302,34 @@ def test_every_shipped_model_has_its_record_replay_and_card():
         assert q["median_nn_distance_samples"] > 0.5 * q["median_nn_distance_heldout"]  # no copying
 
 
+def test_the_pix2pix_replay_knows_the_edge_maps_it_translated():
+    from core.generate.data import edges
+
+    _, frames = models.replay("mnist-pix2pix")
+    inputs = models.replay_inputs("mnist-pix2pix")
+    assert set(inputs) == {"edge map", "real"} and inputs["edge map"].shape == frames.shape[1:]
+    assert set(np.unique(inputs["edge map"])) == {0, 255}  # Canny: edges white, the rest black
+    # the shipped generator's translations of those edge maps look like the last snapshot (8 steps before the end),
+    # and nothing like translations of other training digits'
+    gen, (train, _) = models.load("mnist-pix2pix"), models.training_images(models.MODELS["mnist-pix2pix"])
+    same = gen.translate(inputs["edge map"][:, None].astype(np.float32) / 127.5 - 1)  # back to [-1, 1]
+    other = gen.translate(edges(train.x[np.arange(16) * 7]))
+    last = frames[-1].astype(float)
+    assert np.abs(same - last).mean() < 8 < 20 < np.abs(other - last).mean()
+    assert np.abs(inputs["real"].astype(float) - last).mean() < 12  # and the real digits are what they became
+    assert models.replay_inputs("mnist-dcgan") == {}  # noise has no picture to show
+
+
+def test_a_trainers_fixed_inputs_come_from_its_seed_alone():
+    from core.generate.train import GANTrainer, fixed_inputs
+
+    data = models.training_images(models.MODELS["mnist-dcgan"])[0]
+    t = GANTrainer(models.MODELS["mnist-dcgan"].arch, data, seed=11)
+    z, rows = fixed_inputs(11, len(data), t.arch.z_dim)
+    assert np.array_equal(t.fixed_z.numpy(), z) and np.array_equal(t.fixed_rows, rows) and len(set(rows)) == 16
+    assert not np.array_equal(fixed_inputs(12, len(data), t.arch.z_dim)[1], rows)
+
+
 def test_a_damaged_or_foreign_weights_file_is_refused(tmp_path):
     import shutil
 

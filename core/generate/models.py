@@ -30,7 +30,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.generate import latent
-from core.generate.data import SETS, Images, images, split, to_uint8
+from core.generate.data import SETS, Images, edges, images, split, to_uint8
 from core.generate.nets import Arch, build
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "generative"
@@ -224,6 +224,20 @@ def replay(name: str, folder: str | Path = SHIPPED_DIR) -> tuple[dict, np.ndarra
     rows, cols = sheet.shape[0] // s, sheet.shape[1] // s
     frames = sheet.reshape(rows, s, cols, s).transpose(0, 2, 1, 3)
     return meta, frames
+
+
+def replay_inputs(name: str) -> dict[str, np.ndarray]:
+    """What an image-to-image model's replay snapshots translated: ``{"edge map": ..., "real": ...}``, uint8
+    (n_samples, side, side), the fixed training rows the trainer drew (:func:`~core.generate.train.fixed_inputs`);
+    ``{}`` for a model that draws from noise (its inputs are not pictures)."""
+    from core.generate.train import fixed_inputs
+
+    spec = check_model(name)
+    if not spec.image_to_image:
+        return {}
+    train, _ = training_images(spec)
+    _, rows = fixed_inputs(spec.recipe.seed, len(train), spec.arch.z_dim)
+    return {"edge map": to_uint8(edges(train.x[rows])), "real": to_uint8(train.x[rows])}
 
 
 # ------------------------------------------------------------------------------------ training them

@@ -40,6 +40,16 @@ MAX_STEPS = 100_000
 N_SNAPSHOT = 16  # samples drawn from the same fixed noise at every snapshot
 
 
+def fixed_inputs(seed: int, n_data: int, z_dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """What a trainer's snapshots are made of: (noise float32 (n, z_dim), training rows (n,) whose edge maps a
+    pix2pix translates), n = min(:data:`N_SNAPSHOT`, ``n_data``), drawn from ``seed`` + 1 alone, so a replay can
+    show the inputs of a finished training without its trainer."""
+    fixed = np.random.default_rng(int(seed) + 1)
+    n = min(N_SNAPSHOT, int(n_data))
+    z = fixed.standard_normal((n, z_dim)).astype(np.float32)
+    return z, fixed.choice(int(n_data), n, replace=False)
+
+
 class GANTrainer:
     """A generator, a discriminator, their optimisers and the record of training.
 
@@ -103,11 +113,9 @@ class GANTrainer:
         label_index = {c: i for i, c in enumerate(self.classes)}
         self._y = torch.as_tensor([label_index[c] for c in data.labels.tolist()], dtype=torch.long)
         self._cond = torch.from_numpy(edges(data.x)) if arch.kind == "pix2pix" else None
-        fixed = np.random.default_rng(self.seed + 1)
-        n = min(N_SNAPSHOT, len(data))
-        self.fixed_z = torch.from_numpy(fixed.standard_normal((n, arch.z_dim)).astype(np.float32))
-        self.fixed_labels = torch.arange(n) % max(len(self.classes), 1)
-        self.fixed_rows = fixed.choice(len(data), n, replace=False)  # pix2pix: whose edge maps are translated
+        z, self.fixed_rows = fixed_inputs(self.seed, len(data), arch.z_dim)  # pix2pix: rows whose edges it translates
+        self.fixed_z = torch.from_numpy(z)
+        self.fixed_labels = torch.arange(len(z)) % max(len(self.classes), 1)
         self.steps, self.seconds = 0, 0.0
         self.history: list[dict] = []
         self.snapshots: list[tuple[int, np.ndarray]] = []

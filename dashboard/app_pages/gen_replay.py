@@ -24,7 +24,7 @@ name = st.selectbox("Model", NAMES, index=NAMES.index(DEFAULT), key=state.GEN_MO
                     help=" · ".join(f"{k}: {m.title}" for k, m in MODELS.items()))
 spec = MODELS[name]
 try:
-    record, frames = cached.gen_replay(name)
+    record, frames, inputs = cached.gen_replay(name)
 except EmbedLabError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -43,9 +43,18 @@ frame = frames[snaps.index(str(at))]
 left, right = st.columns(2)
 left.plotly_chart(losses_figure(history, mark=at), key="replay_losses")
 right.plotly_chart(probabilities_figure(history, mark=at), key="replay_probabilities")
-what = "translations of 16 fixed training edge maps" if spec.image_to_image else "samples of 16 fixed noise vectors"
-st.plotly_chart(samples_figure(frame, columns=8, tile=64), key="replay_samples", config={"displaylogo": False})
-st.caption(f"Step {at:,}: the {what}. Move the slider to watch them form.")
+if inputs:  # pix2pix: each translation between its edge map and the real picture
+    half = frames.shape[1] // 2
+    rows = {}
+    for part, cut in (("1–8", slice(0, half)), ("9–16", slice(half, None))):
+        rows |= {f"edge maps {part}": inputs["edge map"][cut], f"step {at:,}, {part}": frame[cut],
+                 f"real {part}": inputs["real"][cut]}
+    st.plotly_chart(image_rows_figure(rows, tile=56, gap=3), key="replay_samples", config={"displaylogo": False})
+    st.caption(f"Step {at:,}: the translations of 16 fixed training edge maps, between each edge map and the real "
+               "digit it was drawn from. Move the slider to watch them form.")
+else:
+    st.plotly_chart(samples_figure(frame, columns=8, tile=64), key="replay_samples", config={"displaylogo": False})
+    st.caption(f"Step {at:,}: the samples of 16 fixed noise vectors. Move the slider to watch them form.")
 
 shown = np.arange(min(FILM, frames.shape[1]))
 st.plotly_chart(image_rows_figure({f"sample {i + 1}": frames[:, i] for i in shown},
