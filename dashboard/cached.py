@@ -57,8 +57,7 @@ def view_data(name: str, rows_code: str = ""):
 
 
 class _Bounded:
-    """A small thread-safe LRU store (for results computed with a live progress bar, which
-    ``st.cache_data`` cannot hold: it would replay the bar's element from another run)."""
+    """A small thread-safe LRU store (what :func:`kept` keeps a function's results in)."""
 
     def __init__(self, size: int) -> None:
         import collections
@@ -81,26 +80,56 @@ class _Bounded:
                 self.items.popitem(last=False)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _projections() -> _Bounded:
-    return _Bounded(32)
+LIVE = ("progress", "probe")  # callbacks that show work as it happens: never part of a result's key
 
 
+def kept(size: int):
+    """Keep a function's results in memory for every session (the ``size`` most recently used), like
+    ``st.cache_resource``, for work shown with a live progress bar, which ``st.cache_data`` cannot hold (it
+    would replay the bar's element from another run). The arguments are the key, except the :data:`LIVE`
+    callbacks, which only the computing call sees; arrays are made read-only (sessions share them).
+    ``f.done(*args)`` is the kept result or None (has this already run?); ``f.store`` the store itself.
+    Module-level: it lives as long as the server process."""
+    import functools
+    import inspect
+
+    def wrap(fn):
+        signature, store = inspect.signature(fn), _Bounded(size)
+
+        def key(args, kwargs) -> tuple:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return tuple(v for k, v in bound.arguments.items() if k not in LIVE)
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            k = key(args, kwargs)
+            hit = store.get(k)
+            if hit is None:
+                hit = fn(*args, **kwargs)
+                if isinstance(hit, np.ndarray):
+                    hit.setflags(write=False)
+                store.put(k, hit)
+            return hit
+
+        call.done = lambda *args, **kwargs: store.get(key(args, kwargs))
+        call.store = store
+        return call
+
+    return wrap
+
+
+@kept(32)
 def projected(name: str, rows_code: str, method: str, dims: int, params: tuple, progress=None) -> dict:
     """Coordinates of :func:`view_data` and how they were made (kept in memory, and on disk by core).
 
     ``params`` is a sorted tuple of (name, value) pairs. The core disk cache makes a repeat instant
     even after a server restart; ``progress`` (a callable taking a fraction) sees a fresh computation.
     """
-    key = (name, rows_code, method, dims, params)
-    hit = _projections().get(key)
-    if hit is None:
-        p = embed.project(view_data(name, rows_code), method, dims=dims, params=dict(params), progress=progress)
-        p.coords.setflags(write=False)  # shared between sessions
-        hit = {"coords": p.coords, "evr": p.explained_variance_ratio, "key": p.key, "seconds": p.seconds,
-               "cached": p.cached}
-        _projections().put(key, hit)
-    return hit
+    p = embed.project(view_data(name, rows_code), method, dims=dims, params=dict(params), progress=progress)
+    p.coords.setflags(write=False)  # shared between sessions
+    return {"coords": p.coords, "evr": p.explained_variance_ratio, "key": p.key, "seconds": p.seconds,
+            "cached": p.cached}
 
 
 @st.cache_data(max_entries=16, show_spinner="Scoring how well the map keeps neighbourhoods…")
@@ -252,25 +281,16 @@ def ae_grid(source: str, n: int, span: float) -> np.ndarray:
     return ae.tile(images, ae.SOURCES[source].side, n)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _trained() -> _Bounded:
-    return _Bounded(4)
-
-
+@kept(4)
 def trained_autoencoder(source: str, kind: str, code_size: int, epochs: int, learning_rate: float, progress=None):
     """A model trained from the page (seeded, so a shared link trains the same one), kept in memory."""
     from core.embed.autoencoders import RECIPES, Autoencoder
 
-    key = (source, kind, code_size, epochs, learning_rate)
-    hit = _trained().get(key)
-    if hit is None:
-        x, _, train, _ = ae_data(source)
-        recipe = RECIPES[source]
-        hit = Autoencoder(kind=kind, code_size=code_size, epochs=epochs, learning_rate=learning_rate,
-                          batch_size=recipe.batch_size, hidden=recipe.hidden,
-                          random_state=recipe.seed).fit(x[train], progress=progress)
-        _trained().put(key, hit)
-    return hit
+    x, _, train, _ = ae_data(source)
+    recipe = RECIPES[source]
+    return Autoencoder(kind=kind, code_size=code_size, epochs=epochs, learning_rate=learning_rate,
+                       batch_size=recipe.batch_size, hidden=recipe.hidden,
+                       random_state=recipe.seed).fit(x[train], progress=progress)
 
 
 # ------------------------------------------------------------------------------ the t-SNE / UMAP lab
@@ -285,21 +305,12 @@ def toy(name: str):
     return make_toy(name, n=TOY_POINTS, seed=0)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _sweeps() -> _Bounded:
-    return _Bounded(16)
-
-
+@kept(16)
 def sweep(toy_name: str, sweep_name: str, progress=None) -> list:
     """Every map of a sweep over a toy: [(label, coords), ...] (disk-cached by core, kept here too)."""
     from core.embed.sweeps import run_sweep
 
-    key = (toy_name, sweep_name)
-    hit = _sweeps().get(key)
-    if hit is None:
-        hit = run_sweep(toy(toy_name), sweep_name, progress=progress)
-        _sweeps().put(key, hit)
-    return hit
+    return run_sweep(toy(toy_name), sweep_name, progress=progress)
 
 
 @st.cache_data(max_entries=16, show_spinner="Searching each point's Gaussian bandwidth…")
@@ -310,21 +321,12 @@ def affinities(toy_name: str, perplexity: float) -> tuple[np.ndarray, np.ndarray
     return conditional_p(toy(toy_name).vectors, perplexity)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _traces() -> _Bounded:
-    return _Bounded(8)
-
-
+@kept(8)
 def trace(toy_name: str, perplexity: float, progress=None):
     """A recorded t-SNE run (KL and the map every 10 iterations), kept in memory."""
     from core.embed.sne import tsne_trace
 
-    key = (toy_name, perplexity)
-    hit = _traces().get(key)
-    if hit is None:
-        hit = tsne_trace(toy(toy_name).vectors, perplexity=perplexity, n_iter=500, every=10, progress=progress)
-        _traces().put(key, hit)
-    return hit
+    return tsne_trace(toy(toy_name).vectors, perplexity=perplexity, n_iter=500, every=10, progress=progress)
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -430,27 +432,18 @@ def assistant(name: str = "foldoc"):
     return Assistant.build(corpus(name))
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _embedded() -> _Bounded:
-    return _Bounded(4)
-
-
+@kept(4)
 def corpus_vectors(name: str, progress=None):
     """MiniLM vectors of every document of a corpus (computed once, on disk by core; kept here too)."""
     from core.search.semantic import corpus_embeddings
 
-    hit = _embedded().get(name)
-    if hit is None:
-        hit = corpus_embeddings(corpus(name), progress=progress)
-        hit.setflags(write=False)  # shared between sessions
-        _embedded().put(name, hit)
-    return hit
+    return corpus_embeddings(corpus(name), progress=progress)
 
 
 def vectors_ready(name: str) -> bool:
     from core.search.semantic import embeddings_cached
 
-    return _embedded().get(name) is not None or embeddings_cached(corpus(name))
+    return corpus_vectors.done(name) is not None or embeddings_cached(corpus(name))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -463,24 +456,14 @@ def search_ranker(name: str, kind: str):
     return make_search_ranker(kind, corpus(name), lexical_index(name))
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _evaluations() -> _Bounded:
-    return _Bounded(8)
-
-
+@kept(8)
 def evaluation(name: str, n_queries: int, progress=None):
     """MRR, nDCG@10 and recall@10 of every ranker on the corpus's own query set, and the queries."""
     from core.search.evaluate import build_queries, evaluate
 
-    key = (name, n_queries)
-    hit = _evaluations().get(key)
-    if hit is None:
-        web = corpus(name)
-        queries = build_queries(web, n=n_queries)
-        rankers = {kind: search_ranker(name, kind) for kind in ("tfidf", "bm25", "semantic", "hybrid")}
-        hit = evaluate(rankers, queries, progress=progress), queries
-        _evaluations().put(key, hit)
-    return hit
+    queries = build_queries(corpus(name), n=n_queries)
+    rankers = {kind: search_ranker(name, kind) for kind in ("tfidf", "bm25", "semantic", "hybrid")}
+    return evaluate(rankers, queries, progress=progress), queries
 
 
 # --- recommendation lab -----------------------------------------------------------------------------------
@@ -522,23 +505,14 @@ def item_map(name: str, model: str, params: tuple = ()):
     return PCA(n_components=2, random_state=0).fit_transform(unit)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _rec_evaluations() -> _Bounded:
-    return _Bounded(4)
-
-
+@kept(4)
 def rec_evaluation(name: str, k: int = 10, seed: int = 0, progress=None):
     """Every model of the registry on the set's held-out split: the metrics table (computed once)."""
     from core.recommend.data import split
     from core.recommend.evaluate import evaluate
     from core.recommend.models import MODELS
 
-    key = (name, k, seed)
-    hit = _rec_evaluations().get(key)
-    if hit is None:
-        hit = evaluate({m: m for m in MODELS}, split(ratings(name), seed=seed), k=k, progress=progress)
-        _rec_evaluations().put(key, hit)
-    return hit
+    return evaluate({m: m for m in MODELS}, split(ratings(name), seed=seed), k=k, progress=progress)
 
 
 # --- representation lab ------------------------------------------------------------------------------------
@@ -560,29 +534,17 @@ def analogy_accuracy():
     return word_vectors().analogy_accuracy(load_analogy_questions())
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _word2vecs() -> _Bounded:
-    return _Bounded(4)
-
-
 W2V_SNAPSHOTS = 8
 
 
-def word2vec_done(params: tuple):
-    """A word2vec model already trained on FOLDOC with these ``params`` (sorted (name, value) pairs), or None."""
-    return _word2vecs().get(params)
-
-
+@kept(4)
 def word2vec(params: tuple, progress=None, probe=None):
-    """word2vec trained on FOLDOC with ``params`` (seeded: the same params give the same vectors), kept."""
+    """word2vec trained on FOLDOC with ``params`` (sorted (name, value) pairs; seeded: the same params give the
+    same vectors), kept; ``word2vec.done(params)`` is it when already trained, else None."""
     from core.represent.word2vec import Word2Vec
 
-    hit = _word2vecs().get(params)
-    if hit is None:
-        hit = Word2Vec(**dict(params)).fit(corpus("foldoc").texts, progress=progress, probe=probe,
-                                           snapshots=W2V_SNAPSHOTS)
-        _word2vecs().put(params, hit)
-    return hit
+    return Word2Vec(**dict(params)).fit(corpus("foldoc").texts, progress=progress, probe=probe,
+                                        snapshots=W2V_SNAPSHOTS)
 
 
 @st.cache_data(max_entries=8, show_spinner="Saving the vectors for Explore…")
@@ -611,27 +573,18 @@ def image_collection(name: str):
     return load_collection(name)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _image_features() -> _Bounded:
-    return _Bounded(4)
-
-
+@kept(4)
 def image_features(name: str, progress=None) -> np.ndarray:
     """EfficientNet-Lite0 features of a collection (computed once, on disk by core; kept here too)."""
     from core.represent.images import image_features as compute
 
-    hit = _image_features().get(name)
-    if hit is None:
-        hit = compute(name, progress=progress)
-        hit.setflags(write=False)  # shared between sessions
-        _image_features().put(name, hit)
-    return hit
+    return compute(name, progress=progress)
 
 
 def image_features_ready(name: str) -> bool:
     from core.represent.images import features_cached
 
-    return _image_features().get(name) is not None or features_cached(name)
+    return image_features.done(name) is not None or features_cached(name)
 
 
 @st.cache_data(max_entries=8, show_spinner="Saving the features for Explore…")
@@ -660,25 +613,13 @@ def image_grid(ws_id: str, method: str) -> tuple[np.ndarray, np.ndarray, int, in
     return rows, grid_layout(coords[rows], *shape), shape[0], shape[1]
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _triplets() -> _Bounded:
-    return _Bounded(4)
-
-
-def triplet_done(params: tuple):
-    """A triplet-loss embedder already trained with ``params`` (sorted (name, value) pairs), or None."""
-    return _triplets().get(params)
-
-
+@kept(4)
 def triplet(params: tuple, progress=None):
-    """The triplet-loss embedder trained with ``params`` (seeded), kept."""
+    """The triplet-loss embedder trained with ``params`` (sorted (name, value) pairs; seeded), kept;
+    ``triplet.done(params)`` is it when already trained, else None."""
     from core.represent.triplet import TripletEmbedder
 
-    hit = _triplets().get(params)
-    if hit is None:
-        hit = TripletEmbedder(**dict(params)).fit(progress=progress)
-        _triplets().put(params, hit)
-    return hit
+    return TripletEmbedder(**dict(params)).fit(progress=progress)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -712,25 +653,13 @@ def sequence_text() -> str:
     return training_text(corpus("foldoc").texts)
 
 
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _sequence_models() -> _Bounded:
-    return _Bounded(6)
-
-
-def sequence_model_done(kind: str):
-    """The character model ``kind`` already trained on :func:`sequence_text`, or None."""
-    return _sequence_models().get(kind)
-
-
+@kept(6)
 def sequence_model(kind: str, progress=None):
-    """The character model ``kind`` (default budget, seeded: the same for every visitor) trained on FOLDOC, kept."""
+    """The character model ``kind`` (default budget, seeded: the same for every visitor) trained on FOLDOC, kept;
+    ``sequence_model.done(kind)`` is it when already trained, else None."""
     from core.represent.sequence import CharModel
 
-    hit = _sequence_models().get(kind)
-    if hit is None:
-        hit = CharModel(kind).fit(sequence_text(), progress=progress)
-        _sequence_models().put(kind, hit)
-    return hit
+    return CharModel(kind).fit(sequence_text(), progress=progress)
 
 
 # ---------------------------------------------------------------------------------------- generative lab

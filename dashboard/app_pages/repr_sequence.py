@@ -43,7 +43,7 @@ st.caption(f"Each model: {spec.steps} Adam steps on {spec.batch} random windows 
 
 models = {}
 for kind in chosen.split(","):
-    model = cached.sequence_model_done(kind)
+    model = cached.sequence_model.done(kind)
     if model is None:
         bar = st.progress(0.0, text=f"Training the {NAMES[kind]}…")
 

@@ -40,7 +40,7 @@ with d:
                                 "more than 2 numbers: try 16 on the faces.")
 params = (("dim", int(dim)), ("margin", float(margin)), ("mining", mining), ("source", source))
 
-model = cached.triplet_done(params)
+model = cached.triplet.done(params)
 if model is None:
     bar = st.progress(0.0, text="Training the embedding network…")
 

@@ -47,7 +47,7 @@ def _neighbours(snapshot: dict) -> pd.DataFrame:
                         index=range(1, len(next(iter(snapshot["neighbours"].values()), [])) + 1))
 
 
-model = cached.word2vec_done(params)
+model = cached.word2vec.done(params)
 if model is None:
     bar = st.progress(0.0, text="Training word2vec on FOLDOC…")
     live = st.empty()
