@@ -8,6 +8,7 @@ Screenshots land in tests/artifacts/: look at them.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -71,4 +72,49 @@ def test_the_step_buttons_train_and_the_link_follows(server, open_page, artifact
     page.wait_for_function(IDLE, timeout=60_000)
     assert page.locator('[data-testid="stAlert"]').count() == 0
     page.screenshot(path=str(artifacts / "gen_train-stepped.png"), full_page=True)
+    assert not errors, errors
+
+
+def test_a_folder_of_pictures_is_uploaded_and_trained_on(server, open_page, artifacts, tmp_path):  # noqa: F811
+    import numpy as np
+    from PIL import Image
+
+    folder = tmp_path / "pebbles"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    for i in range(20):  # light blobs on dark ground, as photos of one kind of thing
+        yy, xx = np.mgrid[:48, :48]
+        cy, cx, r = rng.integers(16, 32), rng.integers(16, 32), rng.integers(8, 14)
+        pic = np.where((yy - cy) ** 2 + (xx - cx) ** 2 < r * r, 220, 30).astype(np.uint8)
+        Image.fromarray(np.stack([pic] * 3, axis=-1)).save(folder / f"pebble-{i}.png")
+    page, errors = open_page(f"{server}/gen_train", height=2000)
+    page.get_by_text("Upload your own pictures").click()
+    page.locator('.st-key-gan_folder input[type="file"]').set_input_files(str(folder))  # a browser folder pick
+    expect(page.get_by_text("pebble-0.png")).to_be_visible(timeout=60_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    page.locator(".st-key-gan_add button").click()
+    page.wait_for_function("() => (new URL(location.href).searchParams.get('gset') || '').length > 0 && "
+                           "new URL(location.href).searchParams.get('gset') !== 'mnist-5k'", timeout=180_000)
+    page.wait_for_function(IDLE, timeout=120_000)
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Training pictures")
+           .locator('[data-testid="stMetricValue"]')).to_have_text("20", timeout=60_000)
+    assert page.locator('[data-testid="stAlert"]').count() == 0
+    expect(page.get_by_text(re.compile(r"^Uploaded: 20 images from pebbles"))).to_be_visible()
+    page.locator(".st-key-gan_step_d button").click()
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("1", timeout=60_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    page.screenshot(path=str(artifacts / "gen_train-folder.png"), full_page=True)
+    assert not errors, errors
+
+
+def test_a_long_link_asks_before_it_trains(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/gen_train?gsteps=b900&gseed=1", ready=".st-key-gan_replay button")
+    expect(page.get_by_text("This link shares a model trained for 900 steps")).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() == 0  # nothing trains until asked
+    page.screenshot(path=str(artifacts / "gen_train-ask.png"), full_page=True)
+    page.locator(".st-key-gan_no_replay button").click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('gsteps')", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    assert _steps(page) == "0" and page.evaluate("() => new URL(location.href).searchParams.get('gseed')") == "1"
     assert not errors, errors

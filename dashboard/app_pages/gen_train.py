@@ -7,7 +7,7 @@ import streamlit as st
 from core.device import resolve_device
 from core.errors import EmbedLabError
 from core.generate import custom
-from core.generate.data import to_uint8
+from core.generate.data import SETS, to_uint8
 from core.viz.gan_training import PART_NAMES, image_rows_figure, losses_figure, probabilities_figure
 from dashboard import cached, state
 from dashboard.components import gan_train as parts
@@ -26,6 +26,8 @@ settings = parts.settings()
 name, side, lr, batch, seed = settings
 try:
     data = cached.gen_training_images(name, side)
+    if name not in SETS:  # an upload, named by its id: say what it is
+        st.caption(f"Uploaded: {cached.image_collection(name).description}")
     trainer = parts.session_trainer(settings, data, limits, device)
 except EmbedLabError as exc:
     st.error(str(exc), icon=":material/error:")

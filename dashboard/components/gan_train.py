@@ -28,7 +28,9 @@ def _add_upload() -> None:
         if upload is not None:
             ds = parsers.parse_image_zip(upload.getvalue(), upload.name)
         else:
-            ds = parsers.parse_image_files({f.name: f.getvalue() for f in folder}, "folder")
+            tops = {f.name.split("/")[0] for f in folder if "/" in f.name}  # the browser names "pebbles/1.png"
+            ds = parsers.parse_image_files({f.name: f.getvalue() for f in folder},
+                                           tops.pop() if len(tops) == 1 else "folder")
         ws_id = workspace.save(ds, source="upload")
     except EmbedLabError as exc:
         st.session_state[UPLOAD_ERROR] = str(exc)
