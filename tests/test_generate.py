@@ -197,8 +197,20 @@ def test_the_discriminator_learns_to_tell_real_from_fake(few_digits):
 
 
 def test_pix2pix_and_conditional_trainers(few_digits):
+    import torch
+
     p = GANTrainer(Arch("pix2pix", 32, width=8), few_digits, batch=8, seed=0).run(2)
     assert np.isfinite(p.history[-1]["l1"]) and p.samples().shape == (16, 32, 32)
+    torch.manual_seed(123)  # torch's global state (another session's) plays no part: dropout has its own
+    again = GANTrainer(Arch("pix2pix", 32, width=8), few_digits, batch=8, seed=0).run(2)
+    assert [h["l1"] for h in again.history] == [h["l1"] for h in p.history]
+    assert not _changed(_params(p.g), again.g)
+    drop = [m for m in p.g.modules() if type(m).__name__ == "SeededDropout"]
+    assert len(drop) == 2 and drop[0].generator is not None
+    x = torch.ones(1000)
+    kept = drop[0].train()(x)
+    assert 0.4 < float((kept > 0).float().mean()) < 0.6 and set(kept.unique().tolist()) <= {0.0, 2.0}
+    assert torch.equal(drop[0].eval()(x), x)  # off at inference
     c = GANTrainer(Arch("cdcgan", 32, width=8, n_classes=10), few_digits, batch=16, seed=0).run(2)
     assert c.classes == [str(i) for i in range(10)]
     with pytest.raises(InputError, match="10 classes; the data has 2"):

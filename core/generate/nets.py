@@ -165,10 +165,26 @@ def _pix2pix(arch: Arch):
             layers.append(nn.BatchNorm2d(b))
         return nn.Sequential(*layers, nn.LeakyReLU(0.2, True))
 
+    class SeededDropout(nn.Module):
+        """Dropout (p = 0.5) that draws its masks from ``self.generator`` (set by :func:`build`), never from
+        torch's global random state, which the other sessions of a server share."""
+
+        def __init__(self, p: float = 0.5):
+            super().__init__()
+            self.p, self.generator = p, None
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if not self.training:
+                return x
+            if self.generator is None:
+                return nn.functional.dropout(x, self.p, True)
+            keep = torch.rand(x.shape, generator=self.generator, device=self.generator.device) >= self.p
+            return x * keep.to(device=x.device, dtype=x.dtype) / (1 - self.p)
+
     def up(a, b, dropout=False):
         layers = [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b)]
         if dropout:
-            layers.append(nn.Dropout(0.5))
+            layers.append(SeededDropout(0.5))
         return nn.Sequential(*layers, nn.ReLU(True))
 
     class UNet(nn.Module):
@@ -222,4 +238,7 @@ def build(arch: Arch, generator=None):
     g, d = KINDS[arch.kind](arch)
     _init(g, generator)
     _init(d, generator)
+    for m in g.modules():  # pix2pix's dropout goes on drawing from the same seeded generator
+        if type(m).__name__ == "SeededDropout":
+            m.generator = generator
     return g, d

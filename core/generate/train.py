@@ -18,7 +18,8 @@ the translation and the true image to the generator's loss (Isola et al. 2017).
 Everything is seeded from the trainer's own random generators (weights, batches, flips, noise, augmentation;
 never torch's global state, which other sessions of a server share): the same seed and steps give the same
 model on the same machine's CPU. GPU kernels (cuDNN's backward passes) are not bit-for-bit repeatable, so on a
-GPU the same steps give a close but not identical model. pix2pix's dropout draws from torch's global state.
+GPU the same steps give a close but not identical model. pix2pix's dropout masks come from the generator that
+drew its weights.
 Device choice comes from :mod:`core.device`.
 """
 
