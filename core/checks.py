@@ -10,10 +10,13 @@ import numpy as np
 from core.errors import InputError
 
 
-def check_whole(name: str, value: Any, lo: int, hi: int) -> None:
-    """``value`` must be a whole number (not a bool) from ``lo`` to ``hi``."""
+def check_whole(name: str, value: Any, lo: int, hi: int, hint: str = "") -> int:
+    """``value`` must be a whole number (not a bool) from ``lo`` to ``hi``; ``hint`` says what is usual.
+    Returns it as an ``int``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise InputError(f"{name}={value!r} must be a whole number from {lo:,} to {hi:,}")
+        raise InputError(f"{name}={value!r} must be a whole number from {lo:,} to {hi:,}"
+                         + (f" ({hint})" if hint else ""))
+    return int(value)
 
 
 def check_real(name: str, value: Any, lo: float, hi: float, hint: str = "") -> None:

@@ -159,7 +159,7 @@ def test_tsne_trace_refuses_bad_parameters():
     x = make_toy("noise", n=60).vectors
     with pytest.raises(InputError, match="set every to at least"):
         sne.tsne_trace(x, perplexity=10, n_iter=5000, every=1)
-    with pytest.raises(InputError, match="n_iter=10 must be a whole number from 50 to 5000"):
+    with pytest.raises(InputError, match="n_iter=10 must be a whole number from 50 to 5,000"):
         sne.tsne_trace(x, perplexity=10, n_iter=10)
     with pytest.raises(InputError, match="perplexity"):
         sne.tsne_trace(x, perplexity=30)

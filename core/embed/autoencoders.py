@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.checks import check_real, check_whole
 from core.errors import InputError
 
 # progress(fraction in [0, 1], mean training loss of each finished epoch)
@@ -96,12 +97,6 @@ def split(n: int, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray
 
 
 # ------------------------------------------------------------------------------------ architectures
-def _real(value) -> bool:
-    import numbers
-
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
 def _mlp(sizes: list[int], last=None):
     from torch import nn
 
@@ -226,15 +221,10 @@ class Autoencoder:
     def _check(self) -> None:
         if self.kind not in KINDS:
             raise InputError(f"kind={self.kind!r} is not known; choose one of {', '.join(KINDS)}")
-        checks = [("code_size", 1, 256), ("epochs", 1, 500), ("batch_size", 1, 4096)]
-        for name, lo, hi in checks:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-                raise InputError(f"{name}={value!r} must be a whole number from {lo} to {hi}")
-        if not (_real(self.learning_rate) and 1e-5 <= self.learning_rate <= 0.1):
-            raise InputError(f"learning_rate={self.learning_rate!r} must be between 0.00001 and 0.1 (try 0.001)")
-        if not (_real(self.beta) and 0 <= self.beta <= 100):
-            raise InputError(f"beta={self.beta!r} must be between 0 and 100 (1 is the standard VAE)")
+        for name, lo, hi in [("code_size", 1, 256), ("epochs", 1, 500), ("batch_size", 1, 4096)]:
+            check_whole(name, getattr(self, name), lo, hi)
+        check_real("learning_rate", self.learning_rate, 1e-5, 0.1, "try 0.001")
+        check_real("beta", self.beta, 0, 100, "1 is the standard VAE")
         if not self.hidden or not all(isinstance(h, (int, np.integer)) and h >= 1 for h in self.hidden):
             raise InputError(f"hidden={self.hidden!r} must be a non-empty list of positive layer widths")
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.checks import check_whole
 from core.embed.projectors import Progress, _check_X, _usable_cpus
 from core.errors import InputError
 
@@ -289,12 +290,6 @@ class _Recorder:
         return False  # never stop the optimisation
 
 
-def _whole(name: str, value, low: int, high: int, hint: str = "") -> int:
-    if not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InputError(f"{name}={value!r} must be a whole number from {low} to {high}{hint}")
-    return int(value)
-
-
 def tsne_trace(X, perplexity: float = 30.0, n_iter: int = 500, seed: int = 0, every: int = 10,
                early_exaggeration_iter: int = 250, progress: Progress = None) -> TsneTrace:
     """Run t-SNE (openTSNE, Barnes-Hut) and record the KL divergence and the map every ``every`` iterations.
@@ -316,9 +311,9 @@ def tsne_trace(X, perplexity: float = 30.0, n_iter: int = 500, seed: int = 0, ev
         raise InputError(f"X has {len(X)} rows; the trace runs Barnes-Hut t-SNE on at most {MAX_DENSE}: take a sample "
                          "or use core.embed.TSNE (FFT) for the map alone")
     _check_perplexity(perplexity, len(X))
-    n_iter = _whole("n_iter", n_iter, 50, 5000)
-    early = _whole("early_exaggeration_iter", early_exaggeration_iter, 0, 1000)
-    every = _whole("every", every, 1, n_iter)
+    n_iter = check_whole("n_iter", n_iter, 50, 5000)
+    early = check_whole("early_exaggeration_iter", early_exaggeration_iter, 0, 1000)
+    every = check_whole("every", every, 1, n_iter)
     total = early + n_iter
     if total // every > MAX_SNAPSHOTS:
         raise InputError(f"every={every} would keep {total // every} maps; keep at most {MAX_SNAPSHOTS}: "
@@ -367,8 +362,8 @@ def crowding(dims: Iterable[int] = (2, 10, 50), n: int = 2000, seed: int = 0) ->
     if not dims:
         raise InputError("dims is empty; give at least one dimension, e.g. (2, 10, 50)")
     for d in dims:
-        _whole("each of dims", d, 1, 1000)
-    n = _whole("n", n, 10, 1_000_000)
+        check_whole("each of dims", d, 1, 1000)
+    n = check_whole("n", n, 10, 1_000_000)
     rng = np.random.default_rng(seed)
     out = {}
     for d in dims:
