@@ -106,7 +106,7 @@ UPLOAD = (b"id,title,text,links\n"
 
 
 def test_an_uploaded_corpus_opens_from_a_shared_link(home):
-    from core.search.corpus import save_corpus
+    from core.search.uploads import save_corpus
 
     cid = save_corpus("physics.csv", UPLOAD)
     at = page("search_ranking.py", corpus=cid, q="electrons")

@@ -29,7 +29,7 @@ def pick_corpus(default: str = "foldoc") -> tuple[str, object]:
 
 
 def _upload_form() -> None:
-    from core.search.corpus import LINK_SEPARATOR, save_corpus
+    from core.search.uploads import LINK_SEPARATOR, save_corpus
 
     st.caption(f"A **CSV** with columns `id`, `text` and optional `title` and `links` (ids separated by "
                f"`{LINK_SEPARATOR}`), or **JSON Lines** (`.jsonl`), one object a line: "
