@@ -499,12 +499,10 @@ def cmd_models(args) -> list[dict]:
 
 def cmd_generate(args) -> dict:
     """Sample a shipped model into one PNG grid; the same seed gives the same picture."""
-    from PIL import Image
-
     from core.checks import check_whole
     from core.generate import models
     from core.generate.latent import MAX_SAMPLES
-    from core.viz.generate import grid_picture
+    from core.viz.generate import grid_png
 
     spec = models.check_model(args.model)
     if spec.image_to_image:
@@ -527,7 +525,7 @@ def cmd_generate(args) -> dict:
     started = time.perf_counter()
     pictures = gen.sample(args.n, seed=args.seed, psi=args.psi, labels=labels)
     seconds = time.perf_counter() - started
-    Image.fromarray(grid_picture(pictures)).save(out)
+    out.write_bytes(grid_png(pictures))
     if not args.json:
         print(f"wrote {args.n} pictures of {args.model} (seed {args.seed}) to {out} in {seconds * 1000:.0f} ms")
     return {"model": args.model, "n": args.n, "seed": args.seed, "psi": args.psi, "seconds": seconds,

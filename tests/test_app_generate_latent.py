@@ -104,6 +104,9 @@ def test_a_link_sets_every_widget(samples_link):
     assert "sample #5" in image_captions(at)
     labels = [a["text"] for a in chart(at, "gen_grid")["layout"]["annotations"]]
     assert labels[:10] == ["#0", "#1", "#2 A", "#3", "#4", "#5", "#6", "#7 B", "#8", "#9 C"]
+    assert [b.label for b in at.download_button] == ["Samples as PNG"]
+    assert ("The same file from the command line: `embedlab generate --model mnist-dcgan --n 16 --seed 3 --psi 0.7 "
+            "--out mnist-dcgan-seed3.png`") in captions
 
 
 def test_the_grid_is_the_generators_pictures_for_that_seed(samples_link, dcgan):

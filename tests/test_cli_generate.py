@@ -7,6 +7,7 @@ from cli_run import one_error, run_json
 from PIL import Image
 
 from core.generate import models
+from core.viz.generate import grid_png
 
 
 def test_models_lists_every_shipped_model(capsys):
@@ -31,6 +32,7 @@ def test_generate_writes_the_same_picture_for_the_same_seed(capsys, tmp_path):
     assert np.array_equal(pa, pb) and not np.array_equal(pa, pc)
     expected = models.load("faces-dcgan", device="cpu").sample(16, seed=7)
     assert np.array_equal(pa[2:66, 2:66], expected[0])  # the first picture is sample 0 of the seed
+    assert a.read_bytes() == grid_png(expected)  # the file the samples page downloads for that seed
 
 
 def test_generate_a_chosen_digit_with_the_conditional_model(capsys, tmp_path):

@@ -25,16 +25,27 @@ def grid_picture(pictures: np.ndarray, columns: int | None = None, pad: int = 2,
 PICK_COLOR = (213, 94, 0)  # the picked picture's frame and the clicked point (Okabe-Ito vermillion)
 
 
-def picture_uri(picture: np.ndarray) -> str:
-    """A uint8 picture (h, w) or (h, w, 3) as a ``data:image/png;base64,...`` URI (for Plotly layout images)."""
-    import base64
+def png_bytes(picture: np.ndarray) -> bytes:
+    """A uint8 picture (h, w) or (h, w, 3) as a PNG file's bytes."""
     import io
 
     from PIL import Image
 
     buf = io.BytesIO()
     Image.fromarray(np.asarray(picture, dtype=np.uint8)).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return buf.getvalue()
+
+
+def grid_png(pictures: np.ndarray, columns: int | None = None) -> bytes:
+    """:func:`grid_picture` as a PNG file's bytes: what ``embedlab generate`` writes and the pages download."""
+    return png_bytes(grid_picture(pictures, columns))
+
+
+def picture_uri(picture: np.ndarray) -> str:
+    """A uint8 picture (h, w) or (h, w, 3) as a ``data:image/png;base64,...`` URI (for Plotly layout images)."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode()
 
 
 def enlarge(pictures: np.ndarray, tile: int) -> np.ndarray:

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.generate import latent
-from core.viz.generate import norm_figure, pictures_figure
+from core.viz.generate import grid_png, norm_figure, pictures_figure
 from dashboard import cached, state
 from dashboard.components import gen_latent as parts
 
@@ -57,6 +57,11 @@ with grid_col:
     note = " Sample i of the conditional model is asked for class i mod 10." if labels else ""
     st.caption(f"{n} samples of {name} from seed {seed} at ψ = {psi:g}; the framed one is looked at on the right."
                + note)
+    png = f"{name}-seed{seed}.png"
+    st.download_button("Samples as PNG", data=lambda: grid_png(pictures), file_name=png, mime="image/png",
+                       on_click="ignore", icon=":material/download:", key="gen_png")
+    st.caption(f"The same file from the command line: `embedlab generate --model {name} --n {n} --seed {seed} "
+               f"--psi {psi:g} --out {png}`")
 
 walk = {p: latent.interpolate(z[a], z[b], STEPS, p) for p in latent.PATHS}
 strip = cached.gen_decode(name, walk[path], parts.walk_labels(gen, a, b, STEPS))
