@@ -80,6 +80,12 @@ class _Bounded:
                 self.items.popitem(last=False)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _kept_store(name: str, size: int) -> _Bounded:
+    """The store of the :func:`kept` function ``name``, shared by every session."""
+    return _Bounded(size)
+
+
 LIVE = ("progress", "probe")  # callbacks that show work as it happens: never part of a result's key
 
 
@@ -88,13 +94,16 @@ def kept(size: int):
     ``st.cache_resource``, for work shown with a live progress bar, which ``st.cache_data`` cannot hold (it
     would replay the bar's element from another run). The arguments are the key, except the :data:`LIVE`
     callbacks, which only the computing call sees; arrays are made read-only (sessions share them).
-    ``f.done(*args)`` is the kept result or None (has this already run?); ``f.store`` the store itself.
-    Module-level: it lives as long as the server process."""
+    ``f.done(*args)`` is the kept result or None (has this already run?); ``f.store()`` the store itself, a
+    ``st.cache_resource`` (so Streamlit's "Clear cache" clears it too)."""
     import functools
     import inspect
 
     def wrap(fn):
-        signature, store = inspect.signature(fn), _Bounded(size)
+        signature = inspect.signature(fn)
+
+        def store() -> _Bounded:
+            return _kept_store(f"{fn.__module__}.{fn.__qualname__}", size)
 
         def key(args, kwargs) -> tuple:
             bound = signature.bind(*args, **kwargs)
@@ -104,15 +113,15 @@ def kept(size: int):
         @functools.wraps(fn)
         def call(*args, **kwargs):
             k = key(args, kwargs)
-            hit = store.get(k)
+            hit = store().get(k)
             if hit is None:
                 hit = fn(*args, **kwargs)
                 if isinstance(hit, np.ndarray):
                     hit.setflags(write=False)
-                store.put(k, hit)
+                store().put(k, hit)
             return hit
 
-        call.done = lambda *args, **kwargs: store.get(key(args, kwargs))
+        call.done = lambda *args, **kwargs: store().get(key(args, kwargs))
         call.store = store
         return call
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from core.checks import show_number
+
 # URL keys (short: they are part of every shared link)
 DATASET = "ds"
 METHOD, DIMS = "m", "d"
@@ -46,11 +48,6 @@ def _warn(text: str) -> None:
     st.warning(text + " (The link may be old or edited.)", icon=":material/link:")
 
 
-def _bound(value: float) -> str:
-    """A range's end as a reader writes it: 2,147,483,647 (never 2.14748e+09), 0.5."""
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
-
-
 def check_url_choice(key: str, options: Sequence, what: str) -> bool:
     """Warn when the link names a ``what`` that is not among ``options``; the default is used instead.
     True when the link's value was refused."""
@@ -79,7 +76,7 @@ def check_url_number(key: str, lo: float, hi: float, what: str, integer: bool = 
         ok = False
     if not ok:
         kind = "a whole number" if integer else "a number"
-        _warn(f"This link sets {what} to “{value}”, but it must be {kind} from {_bound(lo)} to {_bound(hi)}. "
+        _warn(f"This link sets {what} to “{value}”, but it must be {kind} from {show_number(lo)} to {show_number(hi)}. "
               "Showing the default instead.")
         del st.query_params[key]
     return not ok

@@ -113,6 +113,7 @@ def click_plot():
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     def click(page, sel: str, fx: float, fy: float, url_key: str, attempts: int = 3) -> list[float]:
+        assert not page.evaluate(HAS_PARAM, url_key), f"{url_key} is in the link before the click"
         want = None
         for attempt in range(attempts):
             page.wait_for_function(BROWSER_IDLE, timeout=120_000)

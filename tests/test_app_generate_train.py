@@ -148,11 +148,15 @@ def test_bad_settings_are_explained_and_the_cap_holds(monkeypatch):
 def test_a_long_link_asks_before_it_replays(monkeypatch):
     from dashboard.components import gan_train
 
-    est = custom.estimate_seconds(32, 32, resolve_device("auto"))
-    at = open_page("gen_train.py", gsteps="b400")
-    assert "trained for **400 steps**" in at.info[0].value and f"about **{400 * est:,.0f} s**" in at.info[0].value
+    device = resolve_device("auto")
+    est = custom.estimate_seconds(32, 32, device)  # MNIST at the default batch of 32
+    steps = min(custom.limits(device).total, int(3 * gan_train.ASK_SECONDS / est) + 1)  # ~3x the question's bar
+    assert steps * est > gan_train.ASK_SECONDS
+    at = open_page("gen_train.py", gsteps=f"b{steps}")
+    assert f"trained for **{steps:,} steps**" in at.info[0].value
+    assert f"about **{gan_train._duration(steps * est)}**" in at.info[0].value
     assert not at.get("plotly_chart") and not at.session_state["gan_trainers"] and not at.error
-    assert at.query_params["gsteps"] in ("b400", ["b400"])  # kept while the question is open
+    assert at.query_params["gsteps"] in (f"b{steps}", [f"b{steps}"])  # kept while the question is open
     at.button(key="gan_no_replay").click().run()
     assert _trainer(at).steps == 0 and "gsteps" not in at.query_params and not at.info
 
@@ -198,5 +202,36 @@ def test_an_uploaded_collection_trains_at_the_side_asked_for_and_a_tiny_one_is_r
     (trainer,) = at.session_state["gan_trainers"].values()
     assert trainer.arch.side == 64 and trainer.arch.width == 16 and trainer.history[-1]["part"] == "g"
 
-    at = open_page("gen_train.py", gset=tiny)
+    at = open_page("gen_train.py", gset=tiny, gsteps="b3")
     assert "has 5 pictures; a GAN needs at least 16" in " ".join(e.value for e in at.error)
+    at.selectbox(key="gset").set_value("mnist-5k").run()  # the link's steps were for the tiny set: not replayed
+    assert _trainer(at).steps == 0 and "gsteps" not in at.query_params and not at.error
+
+
+def test_a_run_redraws_its_samples_live_without_changing_the_training(monkeypatch):
+    from core.generate.data import images
+    from dashboard.components import gan_train
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def progress(self, fraction, text):
+            self.calls.append(("progress", fraction, text))
+
+        def image(self, picture, caption):
+            self.calls.append(("image", picture.shape, caption))
+
+    data = images("mnist-5k")
+    monkeypatch.setattr(gan_train, "LIVE_SECONDS", 0.0)  # every report redraws (but the last: the page draws it)
+    watched, bar, live = custom.new_trainer(data, batch=16, seed=5), Recorder(), Recorder()
+    watched.run(4, progress=gan_train.progress_bar(bar, watched, "Training", live))
+    assert [c[1] for c in bar.calls] == [0.25, 0.5, 0.75, 1.0] and "step 4 of 4 · D loss" in bar.calls[-1][2]
+    assert [c[2] for c in live.calls] == [f"The samples at step {i}, as they train" for i in (1, 2, 3)]
+    assert live.calls[0][1] == (64 + 4, 16 * 66 + 2)  # 16 samples (32 px, doubled) in a row, 2 px apart
+    alone = custom.new_trainer(data, batch=16, seed=5).run(4)
+    assert np.array_equal(alone.samples(), watched.samples())  # looking at the samples changed nothing
+    monkeypatch.setattr(gan_train, "LIVE_SECONDS", 3600.0)
+    quiet = Recorder()
+    custom.new_trainer(data, batch=16, seed=5).run(4, progress=gan_train.progress_bar(Recorder(), watched, "x", quiet))
+    assert quiet.calls == []  # at most once a LIVE_SECONDS

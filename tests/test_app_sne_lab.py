@@ -217,7 +217,7 @@ def test_explore_reuses_the_labs_real_data_maps(default, label, method):
     from dashboard import cached
 
     def maps():
-        return [key for key in cached.projected.store.items if key[:4] == ("digits", "", method, 2)]
+        return [key for key in cached.projected.store().items if key[:4] == ("digits", "", method, 2)]
 
     assert len(maps()) == 1  # drawn by the lab
     open_page("explore.py", timeout=600, ds="digits", m=label)

@@ -56,9 +56,9 @@ def test_pixels_and_split_are_what_the_lesson_says():
     ({"epochs": 0}, "epochs=0 must be a whole number from 1 to 500"),
     ({"epochs": True}, "epochs=True must be a whole number from 1 to 500"),
     ({"epochs": 501}, "epochs=501 must be a whole number from 1 to 500"),
-    ({"learning_rate": 1.0}, r"learning_rate=1.0 must be a number from 1e-05 to 0.1 \(try 0.001\)"),
-    ({"learning_rate": 0}, "learning_rate=0 must be a number from 1e-05 to 0.1"),
-    ({"learning_rate": float("nan")}, "learning_rate=nan must be a number from 1e-05 to 0.1"),
+    ({"learning_rate": 1.0}, r"learning_rate=1.0 must be a number from 0.00001 to 0.1 \(try 0.001\)"),
+    ({"learning_rate": 0}, "learning_rate=0 must be a number from 0.00001 to 0.1"),
+    ({"learning_rate": float("nan")}, "learning_rate=nan must be a number from 0.00001 to 0.1"),
     ({"beta": -1}, r"beta=-1 must be a number from 0 to 100 \(1 is the standard VAE\)"),
     ({"hidden": ()}, r"hidden=\(\) must be a non-empty list of positive layer widths"),
 ])

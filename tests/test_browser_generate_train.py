@@ -99,7 +99,7 @@ def test_a_folder_of_pictures_is_uploaded_and_trained_on(server, open_page, arti
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="Training pictures")
            .locator('[data-testid="stMetricValue"]')).to_have_text("20", timeout=60_000)
     assert page.locator('[data-testid="stAlert"]').count() == 0
-    expect(page.get_by_text(re.compile(r"^Uploaded: 20 images from pebbles"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Uploaded: pebbles: 20 images from pebbles"))).to_be_visible()
     page.locator(".st-key-gan_step_d button").click()
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("1", timeout=60_000)
     page.wait_for_function(IDLE, timeout=60_000)
@@ -108,8 +108,14 @@ def test_a_folder_of_pictures_is_uploaded_and_trained_on(server, open_page, arti
 
 
 def test_a_long_link_asks_before_it_trains(server, open_page, artifacts):  # noqa: F811
-    page, errors = open_page(f"{server}/gen_train?gsteps=b900&gseed=1", ready=".st-key-gan_replay button")
-    expect(page.get_by_text("This link shares a model trained for 900 steps")).to_be_visible()
+    from core.device import resolve_device
+    from core.generate import custom
+    from dashboard.components.gan_train import ASK_SECONDS
+
+    device = resolve_device(None)  # as the server resolves it
+    steps = min(custom.limits(device).total, int(3 * ASK_SECONDS / custom.estimate_seconds(32, 32, device)) + 1)
+    page, errors = open_page(f"{server}/gen_train?gsteps=b{steps}&gseed=1", ready=".st-key-gan_replay button")
+    expect(page.get_by_text(f"This link shares a model trained for {steps:,} steps")).to_be_visible()
     assert page.locator(".js-plotly-plot").count() == 0  # nothing trains until asked
     page.screenshot(path=str(artifacts / "gen_train-ask.png"), full_page=True)
     page.locator(".st-key-gan_no_replay button").click()
@@ -117,4 +123,17 @@ def test_a_long_link_asks_before_it_trains(server, open_page, artifacts):  # noq
     page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     page.wait_for_function(IDLE, timeout=60_000)
     assert _steps(page) == "0" and page.evaluate("() => new URL(location.href).searchParams.get('gseed')") == "1"
+    assert not errors, errors
+
+
+def test_a_run_shows_its_samples_as_they_train(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/gen_train?grun=100&gseed=6", height=1400)
+    page.locator(".st-key-gan_run button").click()
+    live = page.locator('[data-testid="stImage"]').filter(has_text="as they train")
+    expect(live).to_have_count(1, timeout=60_000)  # drawn during the run, about once a second
+    assert live.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.screenshot(path=str(artifacts / "gen_train-live.png"))
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("100", timeout=180_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    expect(live).to_have_count(0)  # gone at the end: the samples chart shows the trained generator
     assert not errors, errors

@@ -151,12 +151,12 @@ def test_knn_accuracy_counts_majority_votes():
 @pytest.mark.parametrize(("params", "match"), [
     ({"source": "cifar"}, r"source='cifar'.*mnist-5k, faces"),
     ({"mining": "hardest"}, r"mining='hardest'.*random, semi-hard"),
-    ({"margin": 3.0}, r"margin=3.0 must be between 0.01 and 2"),
-    ({"margin": 0.0}, r"margin=0.0 must be between 0.01 and 2"),
+    ({"margin": 3.0}, r"margin=3.0 must be a number from 0.01 to 2 \(distances lie in \[0, 2\]; try 0.2\)"),
+    ({"margin": 0.0}, r"margin=0.0 must be a number from 0.01 to 2"),
     ({"dim": 65}, r"dim=65 must be a whole number from 2 to 64"),
     ({"dim": 1}, r"dim=1 must be a whole number from 2 to 64"),
     ({"epochs": 0}, r"epochs=0 must be a whole number from 1 to 500"),
-    ({"lr": 1.0}, r"lr=1.0 must be between"),
+    ({"lr": 1.0}, r"lr=1.0 must be a number from 0.00001 to 0.1 \(try 0.001\)"),
     ({"batch": 10, "per_class": 8}, r"batch=10 must hold at least two classes.*at least 16"),
 ])
 def test_bad_parameters_name_the_parameter_and_the_range(params, match):

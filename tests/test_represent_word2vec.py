@@ -248,7 +248,7 @@ def test_explicit_probe_words_must_be_known(small):
     ({"window": 0}, "window=0 must be a whole number from 1 to 20"),
     ({"negative": 0}, "negative=0 must be a whole number from 1 to 50"),
     ({"epochs": 2.5}, r"epochs=2.5 must be a whole number from 1 to 100"),
-    ({"lr": 0}, r"lr=0 must be a number from 1e-06 to 1 \(word2vec.c uses 0.025 for skipgram\)"),
+    ({"lr": 0}, r"lr=0 must be a number from 0.000001 to 1 \(word2vec.c uses 0.025 for skipgram\)"),
     ({"sample": -1}, "sample=-1 must be a number from 0 to 1"),
 ])
 def test_bad_parameters_are_named(params, message):

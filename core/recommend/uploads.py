@@ -52,7 +52,8 @@ import pandas as pd
 from core.errors import InputError
 from core.paths import workspace_dir, write_folder
 from core.recommend.data import MOVIELENS, MOVIELENS_LABEL, Ratings, load_movielens, movielens_dir
-from core.search.corpus import MAX_ID_CHARS, MAX_UPLOAD_BYTES, _decode, _few, _lines, _plural, _show, max_upload_bytes
+from core.search.corpus import _show
+from core.search.uploads import MAX_ID_CHARS, MAX_UPLOAD_BYTES, _decode, _few, _lines, _plural, max_upload_bytes
 
 UPLOAD_EXTS = (".csv", ".tsv")
 MAX_INTERACTIONS = 5_000_000

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.checks import check_whole
-from core.embed.autoencoders import _mlp, _real, pixels, split
+from core.checks import check_real, check_whole
+from core.embed.autoencoders import _mlp, pixels, split
 from core.errors import InputError
 
 # progress(steps done, total steps)
@@ -229,10 +229,8 @@ class TripletEmbedder:
         if s["per_class"] * 2 > s["batch"]:
             raise InputError(f"batch={s['batch']} must hold at least two classes of per_class={s['per_class']} "
                              f"rows: make it at least {2 * s['per_class']}")
-        if not (_real(self.margin) and 0.01 <= self.margin <= 2):
-            raise InputError(f"margin={self.margin!r} must be between 0.01 and 2 (distances lie in [0, 2]; try 0.2)")
-        if not (_real(s["lr"]) and 1e-5 <= s["lr"] <= 0.1):
-            raise InputError(f"lr={s['lr']!r} must be between 0.00001 and 0.1 (try 0.001)")
+        check_real("margin", self.margin, 0.01, 2, "distances lie in [0, 2]; try 0.2")
+        check_real("lr", s["lr"], 1e-5, 0.1, "try 0.001")
         return s
 
     def _build(self, n_in: int):

@@ -4,6 +4,7 @@ samples of fixed noise, the losses and the discriminator's probabilities change.
 import numpy as np
 import streamlit as st
 
+from core import datasets
 from core.device import resolve_device
 from core.errors import EmbedLabError
 from core.generate import custom
@@ -27,7 +28,7 @@ name, side, lr, batch, seed = settings
 try:
     data = cached.gen_training_images(name, side)
     if name not in SETS:  # an upload, named by its id: say what it is
-        st.caption(f"Uploaded: {cached.image_collection(name).description}")
+        st.caption(f"Uploaded: {datasets.describe(name)['description']}")
     trainer = parts.session_trainer(settings, data, limits, device)
 except EmbedLabError as exc:
     st.error(str(exc), icon=":material/error:")
@@ -57,9 +58,10 @@ elif run:
     n = min(n_run, room)
     if n < n_run:
         st.caption(f"Running {n:,} steps: the model reaches the page's limit of {limits.total:,} on {device}.")
-    bar = st.progress(0.0, text=f"Training {n:,} steps")
-    trainer.run(n, progress=parts.progress_bar(bar, trainer, "Training"))
+    bar, live = st.progress(0.0, text=f"Training {n:,} steps"), st.empty()
+    trainer.run(n, progress=parts.progress_bar(bar, trainer, "Training", live))
     bar.empty()
+    live.empty()
 code = custom.link_code(trainer.history)
 state.set_url(state.GAN_STEPS, code)
 if trainer.history and code is None:

@@ -3,17 +3,21 @@ one per combination of settings, of which a shared link's first one replays the 
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from core.errors import EmbedLabError, InputError
 from core.generate import custom
 from core.generate.data import MIN_IMAGES, SETS
+from core.viz.generate import enlarge, grid_picture
 from dashboard import cached, state
 
 TRAINERS, LINK_READ, UPLOAD_ERROR = "gan_trainers", "gan_link_read", "gan_upload_error"
 LINK_KEY, REPLAY_OK = "gan_link_key", "gan_replay_ok"  # the link's settings; "replay it" was clicked
 KEEP = 3  # trainers one session keeps (one per combination of settings), oldest dropped first
 ASK_SECONDS = 20.0  # a link whose training would take longer than this here waits for a click to replay it
+LIVE_SECONDS = 1.0  # during a run, the samples are redrawn at most this often
 
 
 def _add_upload() -> None:
@@ -77,6 +81,7 @@ def settings() -> tuple[str, int, float, int, int]:
         st.button("Add these pictures", on_click=_add_upload, key="gan_add")
         if UPLOAD_ERROR in st.session_state:
             st.error(st.session_state.pop(UPLOAD_ERROR), icon=":material/error:")
+    st.session_state.setdefault(LINK_KEY, (name, side, lr, batch, seed))  # what the link opened with, on its first run
     if any(refused) and not st.session_state.get(LINK_READ) and st.query_params.get(state.GAN_STEPS):
         st.warning("So the link's training is not replayed: with other settings the same updates would make "
                    "another model. Starting from step 0.", icon=":material/link:")
@@ -84,12 +89,20 @@ def settings() -> tuple[str, int, float, int, int]:
     return name, side, lr, batch, seed
 
 
-def progress_bar(bar, trainer, what: str):
-    """A ``progress(done, total)`` for the trainer that writes the step and the last losses on ``bar``."""
+def progress_bar(bar, trainer, what: str, live=None):
+    """A ``progress(done, total)`` for the trainer that writes the step and the last losses on ``bar`` and, given
+    a ``live`` placeholder, redraws the 16 samples there at most every :data:`LIVE_SECONDS` while the run lasts
+    (drawing them changes nothing in the training: fixed noise, no random draw, batch norm in eval mode)."""
+    drawn = [time.perf_counter()]
+
     def progress(done: int, total: int) -> None:
         last = trainer.history[-1]
         bar.progress(done / total, text=f"{what}… step {done:,} of {total:,} · D loss {last['d_loss']:.3f} · "
                                         f"G loss {last['g_loss']:.3f}")
+        if live is not None and done < total and time.perf_counter() - drawn[0] >= LIVE_SECONDS:
+            live.image(grid_picture(enlarge(trainer.samples(), 48), columns=16),
+                       caption=f"The samples at step {trainer.steps:,}, as they train")
+            drawn[0] = time.perf_counter()
     return progress
 
 
@@ -138,9 +151,9 @@ def session_trainer(key: tuple, data, limits: custom.Limits, device: str):
         st.session_state[LINK_READ] = True
         return trainers[key]
     name, side, lr, batch, seed = key
-    link_key = st.session_state.setdefault(LINK_KEY, key)  # the settings the link opened with
     schedule = []
-    if not st.session_state.get(LINK_READ) and link_key == key and st.query_params.get(state.GAN_STEPS):
+    if not st.session_state.get(LINK_READ) and st.session_state.get(LINK_KEY) == key \
+            and st.query_params.get(state.GAN_STEPS):
         schedule = _link_schedule(limits, device)
         steps = custom.schedule_steps(schedule)
         seconds = steps * custom.estimate_seconds(side, batch, device)
@@ -148,9 +161,10 @@ def session_trainer(key: tuple, data, limits: custom.Limits, device: str):
             _ask_to_replay(steps, seconds, device)
     trainer = custom.new_trainer(data, lr=lr, batch=batch, seed=seed)
     if schedule:  # a shared link on a fresh session: train the same model again
-        bar = st.progress(0.0, text="Replaying the link's training")
-        custom.replay(trainer, schedule, progress_bar(bar, trainer, "Replaying the link's training"))
+        bar, live = st.progress(0.0, text="Replaying the link's training"), st.empty()
+        custom.replay(trainer, schedule, progress_bar(bar, trainer, "Replaying the link's training", live))
         bar.empty()
+        live.empty()
     trainers[key] = trainer
     while len(trainers) > KEEP:
         trainers.pop(next(iter(trainers)))
