@@ -35,6 +35,23 @@ def numba_cache_dir() -> Path:
     return path
 
 
+def saved_folders(root: Path, pattern, read) -> list[tuple[str, dict]]:
+    """(name, manifest) of the folders under ``root`` that :func:`write_folder` saved: names matching ``pattern``
+    (a compiled regex) whose ``read(name)`` returns the manifest, oldest first (by the manifest's ``created``,
+    then the name). A folder whose ``read`` raises :class:`~core.errors.InputError` (damaged, half-written, from
+    another version) is left out, so one bad upload never hides the others."""
+    from core.errors import InputError
+
+    found = []
+    for path in root.iterdir() if root.is_dir() else ():
+        if pattern.match(path.name):
+            try:
+                found.append((path.name, read(path.name)))
+            except InputError:
+                continue
+    return sorted(found, key=lambda item: (item[1].get("created", 0), item[0]))
+
+
 def write_folder(final: Path, files: dict, manifest: dict) -> None:
     """Write ``files`` (name -> bytes, or a callable that writes the given path) and ``manifest.json`` into the
     folder ``final``, atomically: everything goes into a temporary folder beside it, which is then renamed,

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.paths import workspace_dir, write_folder
+from core.paths import saved_folders, workspace_dir, write_folder
 from core.recommend.data import MOVIELENS, MOVIELENS_LABEL, Ratings, load_movielens, movielens_dir
 from core.search.corpus import _show
 from core.search.uploads import MAX_ID_CHARS, MAX_UPLOAD_BYTES, _decode, _few, _lines, _plural, max_upload_bytes
@@ -655,19 +655,9 @@ def list_ratings() -> list[dict]:
         installed = False
     out = [{"name": MOVIELENS, "label": MOVIELENS_LABEL, **MOVIELENS_COUNTS, "source": "built-in",
             "installed": installed}]
-    root = uploads_dir()
-    uploads = []
-    if root.is_dir():
-        for path in root.iterdir():
-            if not RATINGS_ID.match(path.name):
-                continue
-            try:
-                m = _manifest(path.name)
-            except InputError:
-                continue
-            what = "ratings" if m["explicit"] else "interactions"
-            uploads.append({"name": path.name, "source": "uploaded", "n_users": m["n_users"],
-                            "n_items": m["n_items"], "n": m["n"], "explicit": m["explicit"], "created": m["created"],
-                            "label": f"{m['filename']} ({m['n_users']:,} users, {m['n_items']:,} items, "
-                                     f"{m['n']:,} {what})"})
+    uploads = [{"name": rid, "source": "uploaded", "n_users": m["n_users"], "n_items": m["n_items"], "n": m["n"],
+                "explicit": m["explicit"], "created": m["created"],
+                "label": f"{m['filename']} ({m['n_users']:,} users, {m['n_items']:,} items, "
+                         f"{m['n']:,} {'ratings' if m['explicit'] else 'interactions'})"}
+               for rid, m in saved_folders(uploads_dir(), RATINGS_ID, _manifest)]
     return out + sorted(uploads, key=lambda e: (-e["created"], e["name"]))

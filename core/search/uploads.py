@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import InputError
-from core.paths import workspace_dir, write_folder
+from core.paths import saved_folders, workspace_dir, write_folder
 from core.search.corpus import Corpus, _show
 
 UPLOAD_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -427,16 +427,6 @@ def load_upload(cid: str) -> Corpus:
 def list_uploads() -> list[dict]:
     """The uploaded corpora, oldest first, as :func:`core.search.corpus.list_corpora` lists them; damaged ones
     are left out."""
-    root = uploads_dir()
-    uploads = []
-    if root.is_dir():
-        for path in root.iterdir():
-            if not UPLOAD_ID.match(path.name):
-                continue
-            try:
-                m = _upload_manifest(path.name)
-            except InputError:
-                continue
-            uploads.append((m["created"], {"name": path.name, "kind": "uploaded", "n": m["n"],
-                                           "label": f"{m['filename']}: {m['n']:,} documents (uploaded, {path.name})"}))
-    return [entry for _, entry in sorted(uploads, key=lambda x: (x[0], x[1]["name"]))]
+    return [{"name": cid, "kind": "uploaded", "n": m["n"],
+             "label": f"{m['filename']}: {m['n']:,} documents (uploaded, {cid})"}
+            for cid, m in saved_folders(uploads_dir(), UPLOAD_ID, _upload_manifest)]
