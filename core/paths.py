@@ -35,6 +35,26 @@ def numba_cache_dir() -> Path:
     return path
 
 
+def read_manifest(folder: Path, missing: str, damaged: str, valid=lambda manifest: True) -> dict:
+    """The ``manifest.json`` :func:`write_folder` saved in ``folder``, as a dict. :class:`~core.errors.InputError`
+    says ``missing`` when there is none, ``damaged`` when it is not a JSON object or ``valid(manifest)`` is
+    false (a damaged file, or one from another EmbedLab version)."""
+    import json
+
+    from core.errors import InputError
+
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise InputError(missing)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or not valid(manifest):
+        raise InputError(damaged)
+    return manifest
+
+
 def saved_folders(root: Path, pattern, read) -> list[tuple[str, dict]]:
     """(name, manifest) of the folders under ``root`` that :func:`write_folder` saved: names matching ``pattern``
     (a compiled regex) whose ``read(name)`` returns the manifest, oldest first (by the manifest's ``created``,

@@ -39,7 +39,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
 import re
 import time
@@ -50,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.paths import saved_folders, workspace_dir, write_folder
+from core.paths import read_manifest, saved_folders, workspace_dir, write_folder
 from core.recommend.data import MOVIELENS, MOVIELENS_LABEL, Ratings, load_movielens, movielens_dir
 from core.search.corpus import _show
 from core.search.uploads import MAX_ID_CHARS, MAX_UPLOAD_BYTES, _decode, _few, _lines, _plural, max_upload_bytes
@@ -577,30 +576,25 @@ def save_ratings(filename: str, data: bytes, items_filename: str | None = None,
 
 
 def _manifest(rid: str) -> dict:
-    path = uploads_dir() / rid / "manifest.json"
-    if not path.is_file():
-        raise InputError(f"the uploaded interactions {rid} are not in this workspace: they may have been uploaded "
-                         "on another machine, or deleted; upload the file again here, or pick another set")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
+    def valid(m: dict) -> bool:
+        def named(key: str, optional: bool = False) -> bool:
+            value = m.get(key)
+            return (optional and value is None) or (
+                isinstance(value, str) and Path(value).suffix.lower() in UPLOAD_EXTS and value == _file_name(value))
 
-    def named(key: str, optional: bool = False) -> bool:
-        value = manifest.get(key)
-        return (optional and value is None) or (
-            isinstance(value, str) and Path(value).suffix.lower() in UPLOAD_EXTS and value == _file_name(value))
+        return (m.get("format_version") == UPLOAD_FORMAT_VERSION and m.get("id") == rid and named("filename")
+                and named("items_filename", optional=True)
+                and all(isinstance(m.get(k), int) and not isinstance(m.get(k), bool)
+                        for k in ("n_users", "n_items", "n"))
+                and isinstance(m.get("explicit"), bool)
+                and isinstance(m.get("created"), (int, float)) and not isinstance(m.get("created"), bool))
 
-    ok = (isinstance(manifest, dict) and manifest.get("format_version") == UPLOAD_FORMAT_VERSION
-          and manifest.get("id") == rid and named("filename") and named("items_filename", optional=True)
-          and all(isinstance(manifest.get(k), int) and not isinstance(manifest.get(k), bool)
-                  for k in ("n_users", "n_items", "n"))
-          and isinstance(manifest.get("explicit"), bool)
-          and isinstance(manifest.get("created"), (int, float)) and not isinstance(manifest.get("created"), bool))
-    if not ok:
-        raise InputError(f"the uploaded interactions {rid} have a damaged manifest.json (or one from another "
-                         "EmbedLab version); upload the file again")
-    return manifest
+    return read_manifest(
+        uploads_dir() / rid,
+        missing=f"the uploaded interactions {rid} are not in this workspace: they may have been uploaded on another "
+                "machine, or deleted; upload the file again here, or pick another set",
+        damaged=f"the uploaded interactions {rid} have a damaged manifest.json (or one from another EmbedLab "
+                "version); upload the file again", valid=valid)
 
 
 def _load_upload(rid: str) -> Ratings:

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import InputError
-from core.paths import saved_folders, workspace_dir, write_folder
+from core.paths import read_manifest, saved_folders, workspace_dir, write_folder
 from core.search.corpus import Corpus, _show
 
 UPLOAD_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -385,24 +385,18 @@ def save_corpus(filename: str, data: bytes) -> str:
 
 
 def _upload_manifest(cid: str) -> dict:
-    path = uploads_dir() / cid / "manifest.json"
-    if not path.is_file():
-        raise InputError(
-            f"the link points to an uploaded corpus ({cid}) that is not on this server (it was uploaded to another "
-            "EmbedLab, or deleted); upload the file again here, or pick another corpus"
-        )
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
-    ok = (isinstance(manifest, dict) and manifest.get("format_version") == UPLOAD_FORMAT_VERSION
-          and manifest.get("format") in UPLOAD_FORMATS.values() and isinstance(manifest.get("filename"), str)
-          and UPLOAD_FORMATS.get(Path(manifest["filename"]).suffix.lower()) == manifest["format"]
-          and isinstance(manifest.get("n"), int) and isinstance(manifest.get("created"), (int, float)))
-    if not ok:
-        raise InputError(f"uploaded corpus {cid} has a damaged manifest.json (or one from another EmbedLab "
-                         "version); upload the file again")
-    return manifest
+    def valid(m: dict) -> bool:
+        return (m.get("format_version") == UPLOAD_FORMAT_VERSION and m.get("format") in UPLOAD_FORMATS.values()
+                and isinstance(m.get("filename"), str)
+                and UPLOAD_FORMATS.get(Path(m["filename"]).suffix.lower()) == m["format"]
+                and isinstance(m.get("n"), int) and isinstance(m.get("created"), (int, float)))
+
+    return read_manifest(
+        uploads_dir() / cid,
+        missing=f"the link points to an uploaded corpus ({cid}) that is not on this server (it was uploaded to "
+                "another EmbedLab, or deleted); upload the file again here, or pick another corpus",
+        damaged=f"uploaded corpus {cid} has a damaged manifest.json (or one from another EmbedLab version); "
+                "upload the file again", valid=valid)
 
 
 def load_upload(cid: str) -> Corpus:
