@@ -113,6 +113,10 @@ def test_the_buttons_step_each_network_and_a_link_replays_the_same_model():
     t = _trainer(at)
     assert t.steps == 12 and [h["part"] for h in t.history[2:]] == ["both"] * 10
     assert at.metric[0].value == "12" and _charts(at) == 3  # samples, losses, probabilities
+    grid = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("gan_samples"))
+    shown = [a["text"] for a in json.loads(grid.proto.spec)["layout"]["annotations"] if a["text"][:2] == "0."]
+    real = t.data.x[np.linspace(0, len(t.data) - 1, 8).astype(int)]
+    assert shown == [f"{p:.2f}" for p in np.concatenate(t.verdicts(real))]  # D's verdict on each picture
     assert at.query_params["gsteps"] in ("d1g1b10", ["d1g1b10"])
     samples = t.samples()
 

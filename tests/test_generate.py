@@ -196,6 +196,34 @@ def test_the_discriminator_learns_to_tell_real_from_fake(few_digits):
     assert last["d_real"] > 0.6 and last["d_fake"] < 0.4 and last["d_loss"] < t.history[0]["d_loss"]
 
 
+def test_the_discriminators_verdicts_change_nothing_and_tell_real_from_fake(few_digits):
+    import torch
+
+    t = GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=32, seed=0, lr=1e-3)
+    real = few_digits.x[:8]
+    fresh_fake, fresh_real = t.verdicts(real)
+    assert fresh_fake.shape == (16,) and fresh_real.shape == (8,) and ((0 < fresh_fake) & (fresh_fake < 1)).all()
+    for _ in range(15):
+        t.step_discriminator()
+    d_state = {k: v.clone() for k, v in t.d.state_dict().items()}  # weights and batch-norm averages
+    g_state = {k: v.clone() for k, v in t.g.state_dict().items()}
+    p_fake, p_real = t.verdicts(real)
+    assert p_real.mean() > 0.6 > 0.4 > p_fake.mean()  # after 15 D steps it tells them apart
+    assert all(torch.equal(v, t.d.state_dict()[k]) for k, v in d_state.items())
+    assert all(torch.equal(v, t.g.state_dict()[k]) for k, v in g_state.items())
+    watched = GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=16, seed=2)
+    alone = GANTrainer(Arch("dcgan", 32, width=8), few_digits, batch=16, seed=2)
+    for _ in range(3):
+        watched.step()
+        watched.verdicts(real)
+        alone.step()
+    assert np.array_equal(watched.samples(), alone.samples())  # no random stream was touched
+    with pytest.raises(InputError, match="shaped"):
+        t.verdicts(real[:, :, :16, :16])
+    with pytest.raises(InputError, match="not a pix2pix"):
+        GANTrainer(Arch("pix2pix", 32, width=8), few_digits, batch=8).verdicts(real)
+
+
 def test_pix2pix_and_conditional_trainers(few_digits):
     import torch
 

@@ -281,6 +281,33 @@ class GANTrainer:
                 out = self.g(self.fixed_z.to(self.device), self.fixed_labels.to(self.device))
         return to_uint8(out.float().cpu().numpy())
 
+    def verdicts(self, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The discriminator's probability that each of :meth:`samples` is real, and that each of ``real`` (pixels
+        in [-1, 1], shaped like the training data) is: each batch judged as training judges one (batch norm on
+        that batch, no augmentation). Nothing changes: no weight, no batch-norm average, no random stream. For a
+        DCGAN (a conditional model's or pix2pix's discriminator also needs the class or the edge map)."""
+        import torch
+
+        if self.arch.kind != "dcgan":
+            raise InputError(f"verdicts are drawn for a DCGAN's discriminator, not a {self.arch.kind}'s")
+        x = np.asarray(real, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1:] != self.data.x.shape[1:] or not np.isfinite(x).all():
+            shape = ", ".join(map(str, self.data.x.shape[1:]))
+            raise InputError(f"real pictures must be finite and shaped (n, {shape})")
+        buffers = {k: v.clone() for k, v in self.d.named_buffers()}
+        self.g.eval()
+        self.d.train()
+        try:
+            with torch.no_grad():
+                fake = self.g(self.fixed_z.to(self.device))
+                p_fake = torch.sigmoid(self.d(fake)).float().cpu().numpy()
+                p_real = torch.sigmoid(self.d(torch.from_numpy(x).to(self.device))).float().cpu().numpy()
+        finally:
+            with torch.no_grad():
+                for k, v in self.d.named_buffers():
+                    v.copy_(buffers[k])
+        return p_fake, p_real
+
     def generator_state(self) -> dict:
         """The generator's weights on the CPU (what a shipped model file holds)."""
         return {k: v.detach().cpu() for k, v in self.g.state_dict().items()}

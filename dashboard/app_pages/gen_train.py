@@ -9,7 +9,8 @@ from core.device import resolve_device
 from core.errors import EmbedLabError
 from core.generate import custom
 from core.generate.data import SETS, to_uint8
-from core.viz.gan_training import PART_NAMES, image_rows_figure, losses_figure, probabilities_figure
+from core.viz.gan_training import PART_NAMES, losses_figure, probabilities_figure
+from core.viz.generate import pictures_figure
 from dashboard import cached, state
 from dashboard.components import gan_train as parts
 
@@ -86,11 +87,15 @@ else:
     st.caption(f"A fresh generator: its samples are noise. {n_run} steps take about {n_run * per_step:,.0f} s here "
                f"({device}).")
 
-fake, real = trainer.samples(), to_uint8(data.x[np.linspace(0, len(data) - 1, 8).astype(int)])
-st.plotly_chart(image_rows_figure({"generated": fake[:8], " ": fake[8:16], "real": real}, tile=64),
+shown = data.x[np.linspace(0, len(data) - 1, 8).astype(int)]
+fake, (p_fake, p_real) = trainer.samples(), trainer.verdicts(shown)
+st.plotly_chart(pictures_figure(np.vstack([fake, to_uint8(shown)]), columns=8, tile=64,
+                                labels=[f"{p:.2f}" for p in np.r_[p_fake, p_real]],
+                                row_titles=["generated", "", "real"]),
                 key="gan_samples", config={"displaylogo": False})
 st.caption(f"The generator's pictures from 16 fixed noise vectors after {trainer.steps:,} steps, above 8 of the "
-           f"{len(data):,} training pictures ({name}, {side}×{side}).")
+           f"{len(data):,} training pictures ({name}, {side}×{side}). The number on each is the discriminator's "
+           f"probability that it is real: step the discriminator and watch the generated ones fall.")
 if trainer.history:
     left, right = st.columns(2)
     left.plotly_chart(losses_figure(trainer.history), key="gan_losses")
