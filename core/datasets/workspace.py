@@ -10,7 +10,6 @@ upload twice gives the same id.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import time
@@ -22,7 +21,7 @@ import pyarrow.parquet as pq
 
 from core.datasets.base import Dataset
 from core.errors import InputError
-from core.paths import workspace_dir, write_folder
+from core.paths import read_manifest, workspace_dir, write_folder
 
 FORMAT_VERSION = 1
 ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
@@ -85,18 +84,11 @@ def save(ds: Dataset, source: str = "") -> str:
 
 def _manifest(ws_id: str) -> dict:
     _check_id(ws_id)
-    path = workspace_dir() / ws_id / "manifest.json"
-    if not path.is_file():
-        raise InputError(
-            f"dataset {ws_id!r} is not in this workspace (it was never uploaded here, or it was deleted); "
-            "upload the file again or pick a dataset from `embedlab datasets`"
-        )
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError):
-        manifest = None
-    if not isinstance(manifest, dict):
-        raise InputError(f"dataset {ws_id!r} has a damaged manifest.json (not valid JSON); upload it again")
+    manifest = read_manifest(
+        workspace_dir() / ws_id,
+        missing=f"dataset {ws_id!r} is not in this workspace (it was never uploaded here, or it was deleted); "
+                "upload the file again or pick a dataset from `embedlab datasets`",
+        damaged=f"dataset {ws_id!r} has a damaged manifest.json (not valid JSON); upload it again")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise InputError(f"dataset {ws_id!r} was saved by another EmbedLab version; upload it again")
     return manifest
