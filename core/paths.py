@@ -66,9 +66,12 @@ def saved_folders(root: Path, pattern, read) -> list[tuple[str, dict]]:
     for path in root.iterdir() if root.is_dir() else ():
         if pattern.match(path.name):
             try:
-                found.append((path.name, read(path.name)))
+                manifest = read(path.name)
             except InputError:
                 continue
+            created = manifest.get("created", 0)
+            if isinstance(created, (int, float)) and not isinstance(created, bool):  # else it could not be sorted
+                found.append((path.name, manifest))
     return sorted(found, key=lambda item: (item[1].get("created", 0), item[0]))
 
 

@@ -91,6 +91,12 @@ def test_the_samples_page_opens_on_the_faces():
     assert [c.value for c in at.caption][0].startswith("36 samples of faces-dcgan from seed 0 at ψ = 1;")
 
 
+def test_the_command_shown_keeps_every_digit_of_a_linked_psi():
+    at = open_page("gen_samples.py", gm="mnist-dcgan", gs="3", psi="0.1234567", gn="16")
+    assert not at.error and not at.warning and at.slider(key="psi").value == pytest.approx(0.1234567)
+    assert any("--psi 0.1234567 --out" in c.value for c in at.caption)  # 0.123457 would draw other pictures
+
+
 def test_a_link_sets_every_widget(samples_link):
     at = samples_link
     assert not at.error and not at.warning

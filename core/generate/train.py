@@ -282,10 +282,11 @@ class GANTrainer:
         return to_uint8(out.float().cpu().numpy())
 
     def verdicts(self, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The discriminator's probability that each of :meth:`samples` is real, and that each of ``real`` (pixels
-        in [-1, 1], shaped like the training data) is: each batch judged as training judges one (batch norm on
-        that batch, no augmentation). Nothing changes: no weight, no batch-norm average, no random stream. For a
-        DCGAN (a conditional model's or pix2pix's discriminator also needs the class or the edge map)."""
+        """The discriminator's probability that each of :meth:`samples` (the pictures as shown) is real, and that
+        each of ``real`` (pixels in [-1, 1], shaped like the training data) is; D judges each batch with batch norm
+        on that batch, as in training, without augmentation. Nothing changes: no weight, no batch-norm average,
+        no random stream. For a DCGAN (a conditional model's or pix2pix's discriminator also needs the class or
+        the edge map)."""
         import torch
 
         if self.arch.kind != "dcgan":

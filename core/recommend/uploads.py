@@ -23,7 +23,7 @@ they are. The rules, each with a message that names the lines:
   ``2024-05-31T14:30:00+02:00``; no zone means UTC), kept as int64 seconds;
 - a user-item pair given more than once keeps its last row (noted);
 - at least :data:`MIN_USERS` users, :data:`MIN_ITEMS` items and :data:`MIN_INTERACTIONS` interactions,
-  at most :data:`MAX_INTERACTIONS` interactions and :func:`~core.search.corpus.max_upload_bytes` bytes.
+  at most :data:`MAX_INTERACTIONS` interactions and :func:`~core.search.uploads.max_upload_bytes` bytes.
 
 An optional items file (same format) names the items: ``item`` (required), ``title`` (default: the id;
 control characters become spaces), ``year`` (a whole number) and ``genres`` (separated by ``|``). An item

@@ -416,8 +416,6 @@ def load_upload(cid: str) -> Corpus:
         raise InputError(f"uploaded corpus {cid} can no longer be read ({err}); upload a fixed file") from None
 
 
-
-
 def list_uploads() -> list[dict]:
     """The uploaded corpora, oldest first, as :func:`core.search.corpus.list_corpora` lists them; damaged ones
     are left out."""

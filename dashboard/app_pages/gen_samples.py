@@ -61,7 +61,7 @@ with grid_col:
     st.download_button("Samples as PNG", data=lambda: grid_png(pictures), file_name=png, mime="image/png",
                        on_click="ignore", icon=":material/download:", key="gen_png")
     st.caption(f"The same file from the command line: `embedlab generate --model {name} --n {n} --seed {seed} "
-               f"--psi {psi:g} --out {png}`")
+               f"--psi {psi!r} --out {png}`")  # repr: every digit of a linked ψ
 
 walk = {p: latent.interpolate(z[a], z[b], STEPS, p) for p in latent.PATHS}
 strip = cached.gen_decode(name, walk[path], parts.walk_labels(gen, a, b, STEPS))

@@ -60,9 +60,11 @@ elif run:
     if n < n_run:
         st.caption(f"Running {n:,} steps: the model reaches the page's limit of {limits.total:,} on {device}.")
     bar, live = st.progress(0.0, text=f"Training {n:,} steps"), st.empty()
-    trainer.run(n, progress=parts.progress_bar(bar, trainer, "Training", live))
-    bar.empty()
-    live.empty()
+    try:
+        trainer.run(n, progress=parts.progress_bar(bar, trainer, "Training", live))
+    finally:  # a run that fails midway leaves no stale "as they train" picture
+        bar.empty()
+        live.empty()
 code = custom.link_code(trainer.history)
 state.set_url(state.GAN_STEPS, code)
 if trainer.history and code is None:

@@ -162,9 +162,11 @@ def session_trainer(key: tuple, data, limits: custom.Limits, device: str):
     trainer = custom.new_trainer(data, lr=lr, batch=batch, seed=seed)
     if schedule:  # a shared link on a fresh session: train the same model again
         bar, live = st.progress(0.0, text="Replaying the link's training"), st.empty()
-        custom.replay(trainer, schedule, progress_bar(bar, trainer, "Replaying the link's training", live))
-        bar.empty()
-        live.empty()
+        try:
+            custom.replay(trainer, schedule, progress_bar(bar, trainer, "Replaying the link's training", live))
+        finally:
+            bar.empty()
+            live.empty()
     trainers[key] = trainer
     while len(trainers) > KEEP:
         trainers.pop(next(iter(trainers)))
