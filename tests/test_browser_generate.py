@@ -30,10 +30,9 @@ def test_a_click_on_the_slice_decodes_that_point(server, open_page, click_plot, 
     expect(hint).to_be_visible()
     page.screenshot(path=str(artifacts / "gen_slice_before_click.png"))
     page.locator(SLICE).scroll_into_view_if_needed()
-    want = click_plot(page, SLICE, 0.75, 0.3, "at")  # up and right of the middle
+    clicked = click_plot(page, SLICE, 0.75, 0.3, "at")  # up and right of the middle
     px, py = (float(v) for v in _url_param(page, "at").split(","))
-    # the lattice is 41 x 41 over 9 cells of 1.5: a clicked point is within one lattice step of the mouse
-    assert abs(px - want[0]) < 0.4 and abs(py - want[1]) < 0.4, ((px, py), want)
+    assert abs(px - clicked[0]) < 2e-3 and abs(py - clicked[1]) < 2e-3, ((px, py), clicked)  # the point clicked
     assert px > 1.5 and py > 0.5  # right of and above the centre, where the mouse was
     caption = page.get_by_text(re.compile(r"^decoded at \("))
     expect(caption).to_have_text(f"decoded at ({px:.2f}, {py:.2f})", timeout=30_000)
