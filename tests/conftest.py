@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,49 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-BROWSER_IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
+# The app's script state, as Streamlit's frontend writes it on its root ("initial", "running", "notRunning",
+# ...): it changes the moment a run starts or ends. (The status widget is no sign of idleness: with the minimal
+# toolbar it never shows, and it shows only after a run has gone on for a while.)
+SCRIPT_STATE = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
+BROWSER_IDLE = f"() => {SCRIPT_STATE} === 'notRunning'"  # the script has run, and no run is in progress
+RUNS_STARTED = """() => {  // script runs started since this page first asked (a run starts shortly after an action)
+    const app = document.querySelector('[data-testid=stApp]');
+    if (window.__runsApp !== app) {
+        window.__runsApp = app; window.__runs = 0;
+        new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__runs++; })
+            .observe(app, {attributeFilter: ['data-test-script-state']});
+    }
+    return window.__runs;
+}"""
+
+
+def set_files(page, selector: str, files, count: int, timeout: float = 60_000) -> None:
+    """Give the file input ``selector`` ``files`` (what Playwright's ``set_input_files`` takes: paths, a folder,
+    or name/mimeType/buffer dicts) and wait until the browser has sent all ``count`` of them to the server. A
+    form's submit button waits for its uploads; a plain button does not, so a test must."""
+    sent = []
+
+    def finished(request) -> None:
+        if "upload_file" in request.url and request.method == "PUT":
+            sent.append(request.url)
+
+    page.on("requestfinished", finished)
+    try:
+        page.locator(selector).set_input_files(files)
+        deadline = time.monotonic() + timeout / 1000
+        while len(sent) < count and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # polls the browser's events (Python-side state: no JS condition to wait on)
+        assert len(sent) >= count, f"{len(sent)} of {count} files reached the server"
+    finally:
+        page.remove_listener("requestfinished", finished)
+
+
+def after_rerun(page, action, timeout: float = 180_000) -> None:
+    """Do ``action()`` (a click, a key press...) and wait until a script run has started after it and no run
+    is in progress. Waiting for idleness alone could pass before the action's run has even begun."""
+    runs = page.evaluate(RUNS_STARTED)
+    action()
+    page.wait_for_function(f"n => window.__runs > n && {SCRIPT_STATE} === 'notRunning'", arg=runs, timeout=timeout)
 
 
 @pytest.fixture
@@ -95,20 +138,24 @@ PIXEL_TO_DATA = """([sel, px, py]) => {  // a pixel on screen -> the plot's data
     const r = gd.getBoundingClientRect();
     return [xa.p2l(px - r.left - xa._offset), ya.p2l(py - r.top - ya._offset)];
 }"""
-HOVERED = "sel => { const gd = document.querySelector(sel); return !!(gd._hoverdata && gd._hoverdata.length); }"
+HOVERED = """sel => {  // the point Plotly hovers: [trace, index], or null
+    const h = document.querySelector(sel)._hoverdata;
+    return h && h.length ? [h[0].curveNumber, h[0].pointNumber] : null;
+}"""
+HOVER_SETTLE_MS = 150  # Plotly handles a mouse move at most every 50 ms (HOVERMINTIME); the last one lands after
 HAS_PARAM = "key => new URL(location.href).searchParams.has(key)"
 CLICK_SPY = """sel => {  // record every point Plotly reports clicked on this chart (in window.__plotClicks)
     const gd = document.querySelector(sel);
     window.__plotClicks = window.__plotClicks || [];
-    if (!gd.__clickSpy) { gd.on('plotly_click', d => window.__plotClicks.push([d.points[0].x, d.points[0].y]));
+    if (!gd.__clickSpy) { gd.on('plotly_click', d => d.points.forEach(p => window.__plotClicks.push([p.x, p.y])));
                           gd.__clickSpy = true; }
 }"""
 CLICKS = "() => window.__plotClicks || []"
-PARAM_IS_POINT = """([key, x, y]) => {  // the link carries the point "x,y" (three decimals, as the pages write it)
+PARAM_IS_CLICKED = """key => {  // the link carries "x,y" (three decimals, as the pages write it) of a clicked point
     const v = new URL(location.href).searchParams.get(key);
     if (!v) return false;
     const [a, b] = v.split(',').map(Number);
-    return Math.abs(a - x) < 2e-3 && Math.abs(b - y) < 2e-3;
+    return (window.__plotClicks || []).some(([x, y]) => Math.abs(a - x) < 2e-3 && Math.abs(b - y) < 2e-3);
 }"""
 
 
@@ -116,8 +163,9 @@ PARAM_IS_POINT = """([key, x, y]) => {  // the link carries the point "x,y" (thr
 def click_plot():
     """For browser tests: click a Plotly chart at a fraction (``fx``, ``fy``) of its plot area (from the top
     left) and wait until the click's rerun has put ``url_key`` in the link and ended. Returns the data
-    coordinates of the point Plotly reports clicked (its ``plotly_click`` event), which the page should
-    decode; the test checks the link against it and that it lies where the mouse was aimed.
+    coordinates of every point Plotly reports clicked (its ``plotly_click`` events: one click, unless a
+    retry was needed); the page should decode one of them, and the test checks the link against them and
+    that they lie where the mouse was aimed.
 
     Plotly clicks the point it hovers, so the mouse hovers first, and clicks only once the chart has stood
     still between aiming and hovering (a picture loading above it can move it). A click that lands while
@@ -133,23 +181,29 @@ def click_plot():
             page.mouse.move(x - 6, y - 6, steps=2)
             page.mouse.move(x, y, steps=3)
             page.evaluate(CLICK_SPY, sel)  # on the chart as it is now (a redraw may have replaced it)
-            if page.evaluate(HOVERED, sel) and page.evaluate(PLOT_AREA, sel) == area:
+            # A click selects the point hovered *before* it: a stale hover (from the move on the way) would make
+            # the selection another point than the one the click reports. So: the same point hovered twice,
+            # after the last move has surely been handled, on a chart that has not moved.
+            page.wait_for_timeout(HOVER_SETTLE_MS)
+            hovered = page.evaluate(HOVERED, sel)
+            page.wait_for_timeout(HOVER_SETTLE_MS)
+            if hovered and page.evaluate(HOVERED, sel) == hovered and page.evaluate(PLOT_AREA, sel) == area:
                 break
             page.wait_for_timeout(250)
         return x, y
 
-    def clicked(page, url_key: str, aimed: list[float]) -> list[float]:
+    def clicked(page, url_key: str, aimed: list[float]) -> list[list[float]]:
         points = page.evaluate(CLICKS)
         if not points:
-            return aimed
-        try:  # the last click's rerun sets the link last
-            page.wait_for_function(PARAM_IS_POINT, arg=[url_key, *points[-1]], timeout=20_000)
+            return [aimed]
+        try:  # a retried click's rerun may set the link after the first one's
+            page.wait_for_function(PARAM_IS_CLICKED, arg=url_key, timeout=20_000)
             page.wait_for_function(BROWSER_IDLE, timeout=120_000)
         except PlaywrightTimeout:
             pass  # the test's own check says what the link holds instead
-        return points[-1]
+        return page.evaluate(CLICKS)
 
-    def click(page, sel: str, fx: float, fy: float, url_key: str, attempts: int = 3) -> list[float]:
+    def click(page, sel: str, fx: float, fy: float, url_key: str, attempts: int = 3) -> list[list[float]]:
         assert not page.evaluate(HAS_PARAM, url_key), f"{url_key} is in the link before the click"
         aimed = None
         for attempt in range(attempts):

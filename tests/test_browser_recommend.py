@@ -8,12 +8,12 @@ Each test waits for a condition, never a fixed sleep, and saves a screenshot in 
 from __future__ import annotations
 
 import pytest
+from conftest import BROWSER_IDLE as IDLE
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
 
 pytestmark = pytest.mark.browser
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
 TABLE = '[data-testid="stDataFrame"]'
 USERS, ITEMS = ("ann", "bob", "cyd", "dee"), ("alpha", "beta", "gamma", "delta", "omega")
 RATINGS = ("user,item,rating\n" + "\n".join(
@@ -40,7 +40,7 @@ def test_uploaded_interactions_are_recommended_from_and_kept_in_the_link(server,
     page.wait_for_function(IDLE, timeout=180_000)  # parsing and the first fit of a busy CI machine
     rid = _url_param(page, "rs")
     expect(page.get_by_text("uploaded by you: tastes.csv").first).to_be_visible()
-    expect(page.get_by_text("rated 4 items").first).to_be_visible(timeout=30_000)  # ann, the first user
+    expect(page.get_by_text("rated 4 items").first).to_be_visible(timeout=180_000)  # ann, the first user
     page.screenshot(path=str(artifacts / "rec-upload.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0 and not errors
     # a stakeholder's copy of the link opens the same set and user

@@ -7,11 +7,12 @@ Each test waits for a condition, never a fixed sleep, and saves a screenshot in 
 from __future__ import annotations
 
 import pytest
+from conftest import BROWSER_IDLE as IDLE
+from conftest import after_rerun
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
 
 pytestmark = pytest.mark.browser
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no script run in progress
 CORPUS = (b"id,title,text,links\n"
           b"a,Alpha,alpha particles and radiation,b|c\n"
           b"b,Beta,beta decay emits electrons,a\n"
@@ -38,7 +39,7 @@ def test_a_corpus_uploaded_through_the_form_is_searched_and_kept_in_the_link(ser
     cid = _url_param(page, "corpus")
     query = page.get_by_label("Query", exact=True).and_(page.locator("input"))
     query.fill("electrons")
-    query.press("Enter")
+    after_rerun(page, lambda: query.press("Enter"))  # the link changes before the run starts
     page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'electrons'", timeout=30_000)
     page.wait_for_function(IDLE, timeout=60_000)
     expect(page.get_by_text("uploaded from physics.csv").first).to_be_visible()
@@ -81,12 +82,12 @@ def test_autocomplete_answers_each_keystroke_and_a_correction_is_taken(server, o
     box.press_sequentially("operatng sytem", delay=40)
     fix = page.locator(".lq-fix")
     expect(fix).to_have_text("operating system", timeout=30_000)
-    fix.dispatch_event("mousedown")
+    after_rerun(page, lambda: fix.dispatch_event("mousedown"))
     expect(box).to_have_value("operating system")
     page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'operating system'",
                            timeout=30_000)
     page.wait_for_function(IDLE, timeout=60_000)
-    expect(page.get_by_text("nothing to correct")).to_be_visible()
+    expect(page.get_by_text("nothing to correct")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(artifacts / "search-did-you-mean.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0 and not errors
 

@@ -281,6 +281,114 @@ def test_images_are_handed_to_the_encoder_as_rgb_pictures(fake_encoder):
     assert [im.size for im in seen] == [(5, 5), (12, 10)]
 
 
+def _exif_rotated_jpeg() -> bytes:
+    """A 40x20 JPEG, red left half and blue right half, whose EXIF says: turn me 90 degrees clockwise to view
+    (orientation 6, as a phone held upright writes it)."""
+    im = Image.new("RGB", (40, 20), (255, 0, 0))
+    im.paste((0, 0, 255), (20, 0, 40, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=95, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    data = bytearray(png())
+    ihdr = struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)
+
+
+def test_collection_pictures_are_turned_upright_and_transparency_is_white(fake_encoder):
+    clear = io.BytesIO()
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(clear, "PNG")  # fully transparent black
+    ds = parsers.parse_image_zip(zipped({"a/phone.jpg": _exif_rotated_jpeg(), "a/clear.png": clear.getvalue()}),
+                                 "z.zip", encoder=fake_encoder)
+    phone = ds.images[list(ds.ids).index("a/phone.jpg")]
+    # upright it is 20 wide and 40 tall (centred, not enlarged: columns 22-41, rows 12-51): white beside it,
+    # red on top (the left half, turned clockwise)
+    assert tuple(phone[32, 10]) == (255, 255, 255) and tuple(phone[32, 53]) == (255, 255, 255)
+    top, bottom = phone[16, 32].astype(int), phone[47, 32].astype(int)
+    assert top[0] > 200 and top[2] < 60 and bottom[2] > 200 and bottom[0] < 60, (top, bottom)
+    assert tuple(ds.images[list(ds.ids).index("a/clear.png")][32, 32]) == (255, 255, 255)
+
+
+def test_a_photo_for_a_lesson_is_turned_upright_too():
+    grey = parsers.read_picture(_exif_rotated_jpeg(), "phone.jpg")
+    assert grey.shape == (40, 20)  # upright: red (the left half, turned clockwise) on top, blue below
+    truth = np.asarray(Image.new("RGB", (1, 1), (255, 0, 0)).convert("L"))[0, 0], \
+        np.asarray(Image.new("RGB", (1, 1), (0, 0, 255)).convert("L"))[0, 0]
+    assert abs(int(grey[5, 10]) - int(truth[0])) < 12 and abs(int(grey[35, 10]) - int(truth[1])) < 12
+
+
+def test_a_picture_with_too_many_pixels_is_refused_before_anything_is_embedded():
+    calls = []
+
+    def encoder(items, progress=None):
+        calls.append(len(items))
+        return np.zeros((len(items), 8), np.float32)
+
+    for claim in ((12_000, 9_000), (30_000, 30_000)):  # over the cap; over Pillow's own bomb limit too
+        data = zipped({"a/fine.png": png(), "z/huge.png": _png_claiming(*claim)})
+        with pytest.raises(InputError, match=r"image 'z/huge.png' has far too many pixels.*scale it down"):
+            parsers.parse_image_zip(data, "z.zip", encoder=encoder)
+    broken = zipped({"a/fine.png": png(), "z/notes.jpg": b"this is not a picture"})
+    with pytest.raises(InputError, match=r"image 'z/notes.jpg' cannot be read"):
+        parsers.parse_image_zip(broken, "z.zip", encoder=encoder)
+    assert calls == []  # the last file is wrong: nothing was embedded first
+
+
+def test_a_collection_is_embedded_a_chunk_at_a_time_with_progress(fake_encoder, monkeypatch):
+    members = {f"c/{i:02d}.png": png((10 * i, 0, 0), (8 + i, 10)) for i in range(5)}
+    whole = parsers.parse_image_files(members, "c", encoder=fake_encoder)
+    monkeypatch.setattr(parsers, "ENCODE_CHUNK", 2)
+    sizes, ticks = [], []
+
+    def encoder(items, progress=None):
+        sizes.append(len(items))
+        return fake_encoder(items)
+
+    chunked = parsers.parse_image_files(members, "c", encoder=encoder, progress=lambda d, t: ticks.append((d, t)))
+    assert sizes == [2, 2, 1] and ticks == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    np.testing.assert_array_equal(chunked.vectors, whole.vectors)
+    np.testing.assert_array_equal(chunked.images, whole.images)
+
+
+def test_an_encoder_with_an_input_side_gets_pictures_of_that_side(fake_encoder):
+    seen = []
+
+    class Sized:
+        size = 16
+
+        def __call__(self, items, progress=None):
+            seen.extend(im.size for im in items)
+            return fake_encoder(items)
+
+    parsers.parse_image_zip(zipped({"a/x.png": png(size=(300, 120)), "a/y.jpg": _exif_rotated_jpeg()}), "z.zip",
+                            encoder=Sized())
+    assert seen == [(16, 16), (16, 16)]
+
+
+def test_texts_report_their_progress_in_texts(fake_encoder):
+    ticks = []
+
+    def encoder(texts, progress=None):
+        if progress:
+            progress(0.5)
+            progress(1.0)
+        return fake_encoder(texts)
+
+    parsers.parse_bytes("t.txt", b"one\ntwo\nthree\nfour\n", encoder=encoder,
+                        progress=lambda d, t: ticks.append((d, t)))
+    assert ticks == [(2, 4), (4, 4)]
+
+
 def test_parse_path_reads_by_extension(tmp_path):
     (tmp_path / "v.tsv").write_bytes(VEC_TSV)
     (tmp_path / "m.tsv").write_bytes(b"a\nb\nc\n")

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ LABEL_NAMES = ("label", "Label", "name", "word", "title", "class", "category")
 TEXT_NAMES = ("text", "sentence", "document", "content", "body")
 
 Encoder = Callable[[Sequence], np.ndarray]
+Progress = Callable[[int, int], None] | None  # progress(items embedded, items in all)
 
 
 def max_bytes() -> int:
@@ -232,7 +234,7 @@ def _vectors_from_frame(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, pd.
 
 
 def parse_csv(data: bytes, filename: str = "data.csv", text_column: str | None = None,
-              encoder: Encoder | None = None) -> Dataset:
+              encoder: Encoder | None = None, progress: Progress = None) -> Dataset:
     """CSV with a header: numeric columns (or one list column) are the vectors, the rest metadata.
 
     With ``text_column`` the named column is embedded with the sentence encoder instead.
@@ -245,11 +247,11 @@ def parse_csv(data: bytes, filename: str = "data.csv", text_column: str | None =
     if len(rows) < 2:
         raise InputError(f"{what} has a header row but no data rows")
     frame = pd.DataFrame(rows[1:], columns=header_of(rows[0], what), dtype=object)
-    return _from_frame(frame, filename, what, text_column, encoder)
+    return _from_frame(frame, filename, what, text_column, encoder, progress)
 
 
 def parse_parquet(data: bytes, filename: str = "data.parquet", text_column: str | None = None,
-                  encoder: Encoder | None = None) -> Dataset:
+                  encoder: Encoder | None = None, progress: Progress = None) -> Dataset:
     what = f"file {filename!r}"
     check_size(len(data), what)
     if not data:
@@ -258,10 +260,10 @@ def parse_parquet(data: bytes, filename: str = "data.parquet", text_column: str 
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as err:  # pyarrow raises several types for a damaged file
         raise InputError(f"{what} is not a readable Parquet file ({type(err).__name__}); re-export it") from None
-    return _from_frame(frame, filename, what, text_column, encoder)
+    return _from_frame(frame, filename, what, text_column, encoder, progress)
 
 
-def _from_frame(frame, filename, what, text_column, encoder) -> Dataset:
+def _from_frame(frame, filename, what, text_column, encoder, progress: Progress = None) -> Dataset:
     if text_column is None and len(frame.columns) and not any(c in frame.columns for c in ("vector", "embedding")):
         numeric_like = frame.apply(lambda s: s.astype(str).map(_is_number).mean()).max() if len(frame) else 0
         if numeric_like < 0.8:  # no vectors at all: a text table
@@ -272,7 +274,7 @@ def _from_frame(frame, filename, what, text_column, encoder) -> Dataset:
                 f"{what} has no column {text_column!r}; its columns are {', '.join(map(str, frame.columns))}"
             )
         texts = frame[text_column].astype(str).tolist()
-        return parse_texts(texts, filename, meta=frame, encoder=encoder)
+        return parse_texts(texts, filename, meta=frame, encoder=encoder, progress=progress)
     if len(frame) == 0:
         raise InputError(f"{what} has a header row but no data rows")
     vectors, meta = _vectors_from_frame(frame, what)
@@ -311,8 +313,9 @@ def parse_npy(data: bytes, filename: str = "vectors.npy", metadata: pd.DataFrame
 
 
 def parse_texts(texts: Sequence[str], filename: str = "texts.txt", meta: pd.DataFrame | None = None,
-                encoder: Encoder | None = None, progress=None) -> Dataset:
-    """Embed texts with the MiniLM sentence encoder (or ``encoder``, e.g. a fake one in tests)."""
+                encoder: Encoder | None = None, progress: Progress = None) -> Dataset:
+    """Embed texts with the MiniLM sentence encoder (or ``encoder``, e.g. a fake one in tests);
+    ``progress(texts embedded, texts)`` is called as the batches finish."""
     texts = [t.strip() for t in texts]
     if sum(bool(t) for t in texts) < 2:
         raise InputError(f"{filename!r} holds fewer than 2 non-empty texts; add more rows of text")
@@ -323,7 +326,12 @@ def parse_texts(texts: Sequence[str], filename: str = "texts.txt", meta: pd.Data
         from core.embed.encoders import get_encoder
 
         encoder = get_encoder("minilm")
-    vectors = np.asarray(encoder(texts, progress=progress) if progress else encoder(texts), dtype=np.float32)
+    if progress:
+        n = len(texts)
+        vectors = encoder(texts, progress=lambda fraction: progress(min(n, round(fraction * n)), n))
+    else:
+        vectors = encoder(texts)
+    vectors = np.asarray(vectors, dtype=np.float32)
     extra = meta.reset_index(drop=True) if meta is not None else pd.DataFrame({"text": texts})
     if "label" not in extra.columns:
         extra = extra.assign(label=[t[:60] for t in texts])
@@ -331,17 +339,82 @@ def parse_texts(texts: Sequence[str], filename: str = "texts.txt", meta: pd.Data
                     texts=list(texts))
 
 
-def parse_text_file(data: bytes, filename: str = "texts.txt", encoder: Encoder | None = None) -> Dataset:
+def parse_text_file(data: bytes, filename: str = "texts.txt", encoder: Encoder | None = None,
+                    progress: Progress = None) -> Dataset:
     """Plain text, one document a line."""
     what = f"file {filename!r}"
     check_size(len(data), what)
     lines = [ln for ln in decode(data, what).splitlines() if ln.strip()]
-    return parse_texts(lines, filename, encoder=encoder)
+    return parse_texts(lines, filename, encoder=encoder, progress=progress)
+
+
+MAX_MEMBER_PIXELS = 100_000_000  # one picture of a collection (a 108-megapixel phone photo fits)
+ENCODE_CHUNK = 64  # pictures decoded and embedded at a time: a large collection is never all in memory at full size
+
+
+def _member_header(data: bytes, name: str, what: str) -> None:
+    """Check one picture of a collection from its header alone (cheap: nothing is decoded), so that a wrong
+    file is reported before minutes of embedding rather than after."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():  # the size is checked here, against our own cap
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+    except Image.DecompressionBombError:
+        width = height = MAX_MEMBER_PIXELS  # refused just below, with its size unknown
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{what}: image {name!r} cannot be read ({type(err).__name__}); remove or replace that file") \
+            from None
+    if width * height > MAX_MEMBER_PIXELS:
+        raise InputError(f"{what}: image {name!r} has far too many pixels ({width:,} x {height:,}; at most "
+                         f"{MAX_MEMBER_PIXELS:,}); scale it down or remove it")
+
+
+def _member_picture(data: bytes, name: str, what: str, side: int | None):
+    """One picture of a collection as an upright RGB image (the camera's EXIF rotation applied; transparent
+    parts on white). With ``side`` a JPEG is decoded at a reduced scale that still has at least ``side``
+    pixels a side (the encoder's input): a 12-megapixel photo decodes several times faster."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _member_header checked the size
+            im = Image.open(io.BytesIO(data))
+        with im:
+            if side:
+                im.draft("RGB", (side, side))
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+            if upright.mode in ("RGBA", "LA", "P", "PA") and (upright.mode != "P" or "transparency" in upright.info):
+                rgba = upright.convert("RGBA")
+                return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+            return upright.convert("RGB")
+    except Image.DecompressionBombError:
+        raise InputError(f"{what}: image {name!r} has far too many pixels; scale it down or remove it") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{what}: image {name!r} cannot be read ({type(err).__name__}); it is "
+                         "damaged: remove or replace that file") \
+            from None
+
+
+def _thumbnail(rgb) -> np.ndarray:
+    """A picture fitted into THUMB x THUMB, centred on white."""
+    from PIL import Image
+
+    thumb = rgb.copy()
+    thumb.thumbnail((THUMB, THUMB))
+    canvas = Image.new("RGB", (THUMB, THUMB), (255, 255, 255))
+    canvas.paste(thumb, ((THUMB - thumb.width) // 2, (THUMB - thumb.height) // 2))
+    return np.asarray(canvas)
 
 
 def _image_members(files: dict[str, Callable[[], bytes]], source: str, what: str,
-                   encoder: Encoder | None) -> Dataset:
-    from PIL import Image, UnidentifiedImageError
+                   encoder: Encoder | None, progress: Progress = None) -> Dataset:
+    """Embed a collection's pictures: every header is checked first, then the pictures are decoded and
+    embedded ENCODE_CHUNK at a time (``progress(pictures embedded, pictures)`` after each chunk)."""
+    from PIL import Image
 
     names = sorted(n for n in files if Path(n).suffix.lower() in IMAGE_EXTS
                    and not any(part.startswith((".", "__MACOSX")) for part in Path(n).parts))
@@ -349,34 +422,34 @@ def _image_members(files: dict[str, Callable[[], bytes]], source: str, what: str
         raise InputError(
             f"{what} holds no images; put .png, .jpg, .bmp, .gif or .webp files in it (sub-folders become labels)"
         )
-    pictures, thumbs = [], []
     for name in names:
-        try:
-            with Image.open(io.BytesIO(files[name]())) as im:
-                im.load()
-                rgb = im.convert("RGB")
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-            raise InputError(
-                f"{what}: image {name!r} cannot be read ({type(err).__name__}); remove or replace that file"
-            ) from None
-        pictures.append(rgb)
-        thumb = rgb.copy()
-        thumb.thumbnail((THUMB, THUMB))
-        canvas = Image.new("RGB", (THUMB, THUMB), (255, 255, 255))
-        canvas.paste(thumb, ((THUMB - thumb.width) // 2, (THUMB - thumb.height) // 2))
-        thumbs.append(np.asarray(canvas))
+        _member_header(files[name](), name, what)
     if encoder is None:
         from core.embed.encoders import get_encoder
 
         encoder = get_encoder("efficientnet-lite0")
-    vectors = np.asarray(encoder(pictures), dtype=np.float32)
+    side = getattr(encoder, "size", None)  # the encoder's input side, when it says
+    if progress:
+        progress(0, len(names))
+    vectors, thumbs, chunk = [], [], []
+    for i, name in enumerate(names, 1):
+        rgb = _member_picture(files[name](), name, what, side)
+        thumbs.append(_thumbnail(rgb))
+        # the encoder's own resize, done here so that only the small copy is kept (the same pixels)
+        chunk.append(rgb.resize((side, side), Image.BILINEAR) if side else rgb)
+        if len(chunk) == ENCODE_CHUNK or i == len(names):
+            vectors.append(np.asarray(encoder(chunk), dtype=np.float32))
+            chunk = []
+            if progress:
+                progress(i, len(names))
     labels = [Path(n).parent.name or Path(n).stem for n in names]
     extra = pd.DataFrame({"file": names, "label": labels})
-    return _dataset(Path(source).stem, vectors, extra.assign(id=names),
+    return _dataset(Path(source).stem, np.concatenate(vectors), extra.assign(id=names),
                     f"{len(names):,} images from {source}, embedded with EfficientNet-Lite0", images=np.stack(thumbs))
 
 
-def parse_image_zip(data: bytes, filename: str = "images.zip", encoder: Encoder | None = None) -> Dataset:
+def parse_image_zip(data: bytes, filename: str = "images.zip", encoder: Encoder | None = None,
+                    progress: Progress = None) -> Dataset:
     what = f"zip file {filename!r}"
     check_size(len(data), what)
     try:
@@ -386,21 +459,24 @@ def parse_image_zip(data: bytes, filename: str = "images.zip", encoder: Encoder 
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         check_size(sum(i.file_size for i in infos), f"{what} (unpacked)")
-        return _image_members({i.filename: (lambda i=i: zf.read(i)) for i in infos}, filename, what, encoder)
+        return _image_members({i.filename: (lambda i=i: zf.read(i)) for i in infos}, filename, what, encoder,
+                              progress)
 
 
-def parse_image_folder(folder: str | Path, encoder: Encoder | None = None) -> Dataset:
+def parse_image_folder(folder: str | Path, encoder: Encoder | None = None, progress: Progress = None) -> Dataset:
     folder = Path(folder)
     files = {str(p.relative_to(folder)): p for p in sorted(folder.rglob("*")) if p.is_file()}
     check_size(sum(p.stat().st_size for p in files.values()), f"folder '{folder}'")
-    return _image_members({k: p.read_bytes for k, p in files.items()}, folder.name, f"folder '{folder}'", encoder)
+    return _image_members({k: p.read_bytes for k, p in files.items()}, folder.name, f"folder '{folder}'", encoder,
+                          progress)
 
 
-def parse_image_files(files: dict[str, bytes], source: str = "folder", encoder: Encoder | None = None) -> Dataset:
+def parse_image_files(files: dict[str, bytes], source: str = "folder", encoder: Encoder | None = None,
+                      progress: Progress = None) -> Dataset:
     """Pictures uploaded one by one (a browser's folder upload): {relative name: bytes}."""
     what = f"the {len(files)} uploaded files of {source!r}"
     check_size(sum(len(b) for b in files.values()), what)
-    return _image_members({k: (lambda b=b: b) for k, b in files.items()}, source, what, encoder)
+    return _image_members({k: (lambda b=b: b) for k, b in files.items()}, source, what, encoder, progress)
 
 
 # --- one entry point by file type -------------------------------------------------------------------
@@ -419,8 +495,9 @@ WITH_TEXT_COLUMN = {".csv", ".parquet", ".pq"}
 
 
 def parse_bytes(filename: str, data: bytes, metadata: tuple[str, bytes] | None = None,
-                text_column: str | None = None, encoder: Encoder | None = None) -> Dataset:
-    """Parse an upload by its file name's extension."""
+                text_column: str | None = None, encoder: Encoder | None = None, progress: Progress = None) -> Dataset:
+    """Parse an upload by its file name's extension; ``progress(done, total)`` follows the embedding of texts
+    or pictures (files that carry vectors never call it)."""
     ext = Path(filename).suffix.lower()
     if ext not in PARSERS:
         raise InputError(
@@ -440,6 +517,7 @@ def parse_bytes(filename: str, data: bytes, metadata: tuple[str, bytes] | None =
         kwargs["text_column"] = text_column
     if ext in WITH_TEXT_COLUMN | {".txt", ".zip"}:
         kwargs["encoder"] = encoder
+        kwargs["progress"] = progress
     return PARSERS[ext](data, filename, **kwargs)
 
 
@@ -469,8 +547,9 @@ MAX_PICTURE_PIXELS = 4096 * 4096
 
 def read_picture(data: bytes, filename: str = "picture", what: str = "picture") -> np.ndarray:
     """An uploaded PNG / JPG as a grey uint8 picture (h, w), checked: bytes, format, pixels (no decompression
-    bomb), damage. Transparent parts count as white paper. ``what`` names it in the messages ("a sketch ...")."""
-    from PIL import Image, UnidentifiedImageError
+    bomb), damage. Transparent parts count as white paper; a phone photo is turned upright (its EXIF
+    orientation). ``what`` names it in the messages ("a sketch ...")."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if len(data) == 0:
         raise InputError(f"{filename!r} is empty; upload a PNG or JPG {what}")
@@ -496,6 +575,7 @@ def read_picture(data: bytes, filename: str = "picture", what: str = "picture") 
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
             raise InputError(f"{filename!r} is damaged ({type(err).__name__}); save it again as PNG or JPG") \
                 from None
+        im = ImageOps.exif_transpose(im)
         if im.mode in ("RGBA", "LA", "P", "PA"):  # transparent paper counts as white
             rgba = im.convert("RGBA")
             return np.asarray(Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)

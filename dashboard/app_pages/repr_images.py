@@ -8,7 +8,7 @@ from core.represent.images import COLLECTIONS, MAX_K, more_like_this, same_label
 from core.viz.images_grid import grid_figure, strip_figure
 from core.viz.scatter import Highlights, projector_figure
 from dashboard import cached, state
-from dashboard.components import projector
+from dashboard.components import projector, uploads
 from dashboard.components.hover_thumbnails import hover_thumbnails
 
 MAP, GRID_CHART, METHODS = "img_map", "img_grid", ("UMAP", "PCA")
@@ -26,20 +26,19 @@ st.markdown(
 
 
 def _add_upload() -> None:
-    """Button callback: embed an uploaded zip, save it to the workspace and make it the collection shown."""
-    from core.datasets import parsers, workspace
+    """Embed an uploaded zip under a progress bar, save it to the workspace and show it from the next run."""
+    from core.datasets import parsers
 
     upload = st.session_state.get("img_upload")
     if upload is None:
+        st.error("Choose a zip of images first.", icon=":material/error:")
         return
-    try:
-        ws_id = workspace.save(parsers.parse_image_zip(upload.getvalue(), upload.name), source="upload")
-    except EmbedLabError as exc:
-        st.session_state["img_upload_error"] = str(exc)
-        return
-    cached.image_collections.clear()
-    st.session_state[state.IMAGE_SET] = ws_id
-    st.session_state[state.IMAGE] = 0
+    saved = uploads.embed_and_save(upload.name, lambda progress: parsers.parse_image_zip(
+        upload.getvalue(), upload.name, progress=progress), "images")
+    if saved is not None:
+        cached.image_collections.clear()
+        uploads.select_next_run(state.IMAGE_SET, saved[0])
+        st.rerun()
 
 
 def _pick(chart: str):
@@ -55,14 +54,15 @@ def _pick(chart: str):
 
 
 names = cached.image_collections()
+if uploads.take_pending(state.IMAGE_SET):
+    st.session_state[state.IMAGE] = 0
 state.check_url_choice(state.IMAGE_SET, names, "the image collection")
 name = st.selectbox("Collection", names, key=state.IMAGE_SET, bind="query-params",
                     help="Built-in collections first, then image zips uploaded here or on Explore (by id).")
 with st.expander("Upload your own images (a zip of .png / .jpg; sub-folder names become labels)"):
     st.file_uploader("Zip of images", type=["zip"], key="img_upload")
-    st.button("Add these images", on_click=_add_upload, key="img_add")
-    if "img_upload_error" in st.session_state:
-        st.error(st.session_state.pop("img_upload_error"), icon=":material/error:")
+    if st.button("Add these images", key="img_add"):
+        _add_upload()
 
 try:
     data = cached.image_collection(name)

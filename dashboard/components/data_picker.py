@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.datasets import parsers, workspace
-from core.errors import EmbedLabError
+from core.datasets import parsers
 from dashboard import cached, state
+from dashboard.components import uploads
 
-_PENDING = "_pending_dataset"  # a dataset just uploaded, selected on the next run
 UPLOAD_TYPES = ["tsv", "csv", "parquet", "npy", "txt", "zip"]
 
 
@@ -17,8 +16,7 @@ def pick_dataset(default: str = "digits") -> str:
     rows = cached.catalog()
     names = [r["name"] for r in rows]
     info = {r["name"]: r for r in rows}
-    if _PENDING in st.session_state:
-        st.session_state[state.DATASET] = st.session_state.pop(_PENDING)
+    if uploads.take_pending(state.DATASET):  # a dataset just uploaded
         state.reset_view()
     state.check_url_choice(state.DATASET, names, "the dataset")
     name = st.selectbox(
@@ -45,20 +43,14 @@ def _upload_form() -> None:
     if main is None:
         st.error("Choose a file first.")
         return
-    try:
-        with st.spinner(f"Reading {main.name}…"):
-            ds = parsers.parse_bytes(main.name, main.getvalue(),
-                                     metadata=(meta.name, meta.getvalue()) if meta is not None else None,
-                                     text_column=text_col.strip() or None)
-            ws_id = workspace.save(ds, source=main.name)
-    except EmbedLabError as exc:
-        st.error(f"{main.name} was not added: {exc}", icon=":material/error:")
+    saved = uploads.embed_and_save(main.name, lambda progress: parsers.parse_bytes(
+        main.name, main.getvalue(), metadata=(meta.name, meta.getvalue()) if meta is not None else None,
+        text_column=text_col.strip() or None, progress=progress),
+        "images" if main.name.lower().endswith(".zip") else "texts", source=main.name)
+    if saved is None:
         return
-    except Exception as exc:  # noqa: BLE001 (a file no parser anticipated must still not show a traceback)
-        st.error(f"{main.name} was not added: it could not be read ({type(exc).__name__}: {exc}). "
-                 "Check that it is one of the formats above.", icon=":material/error:")
-        return
+    ws_id, ds = saved
     cached.catalog.clear()
-    st.session_state[_PENDING] = ws_id
+    uploads.select_next_run(state.DATASET, ws_id)
     st.toast(f"Added {main.name}: {ds.n:,} vectors of {ds.dim} dimensions.", icon=":material/check:")
     st.rerun()

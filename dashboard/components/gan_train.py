@@ -7,13 +7,14 @@ import time
 
 import streamlit as st
 
-from core.errors import EmbedLabError, InputError
+from core.errors import InputError
 from core.generate import custom
 from core.generate.data import MIN_IMAGES, SETS
 from core.viz.generate import enlarge, grid_picture
 from dashboard import cached, state
+from dashboard.components import uploads
 
-TRAINERS, LINK_READ, UPLOAD_ERROR = "gan_trainers", "gan_link_read", "gan_upload_error"
+TRAINERS, LINK_READ = "gan_trainers", "gan_link_read"
 LINK_KEY, REPLAY_OK = "gan_link_key", "gan_replay_ok"  # the link's settings; "replay it" was clicked
 KEEP = 3  # trainers one session keeps (one per combination of settings), oldest dropped first
 ASK_SECONDS = 20.0  # a link whose training would take longer than this here waits for a click to replay it
@@ -21,32 +22,37 @@ LIVE_SECONDS = 1.0  # during a run, the samples are redrawn at most this often
 
 
 def _add_upload() -> None:
-    """Button callback: save an uploaded zip (or folder) of pictures to the workspace and train on it."""
-    from core.datasets import parsers, workspace
+    """Embed an uploaded zip (or folder) of pictures under a progress bar, save it to the workspace, and train on
+    it from the next run."""
+    from core.datasets import parsers
 
     upload, folder = st.session_state.get("gan_upload"), st.session_state.get("gan_folder") or []
     if upload is None and not folder:
-        st.session_state[UPLOAD_ERROR] = "Choose a zip of pictures or a folder first."
+        st.error("Choose a zip of pictures or a folder first.", icon=":material/error:")
         return
-    try:
-        if upload is not None:
-            ds = parsers.parse_image_zip(upload.getvalue(), upload.name)
-        else:
-            tops = {f.name.split("/")[0] for f in folder if "/" in f.name}  # the browser names "pebbles/1.png"
-            ds = parsers.parse_image_files({f.name: f.getvalue() for f in folder},
-                                           tops.pop() if len(tops) == 1 else "folder")
-        ws_id = workspace.save(ds, source="upload")
-    except EmbedLabError as exc:
-        st.session_state[UPLOAD_ERROR] = str(exc)
-        return
-    cached.gen_sets.clear()
-    cached.image_collections.clear()
-    st.session_state[state.GAN_SET] = ws_id
+    if upload is not None:
+        name = upload.name
+
+        def parse(progress):
+            return parsers.parse_image_zip(upload.getvalue(), upload.name, progress=progress)
+    else:
+        tops = {f.name.split("/")[0] for f in folder if "/" in f.name}  # the browser names "pebbles/1.png"
+        name = tops.pop() if len(tops) == 1 else "folder"
+
+        def parse(progress):
+            return parsers.parse_image_files({f.name: f.getvalue() for f in folder}, name, progress=progress)
+    saved = uploads.embed_and_save(name, parse, "pictures")
+    if saved is not None:
+        cached.gen_sets.clear()
+        cached.image_collections.clear()
+        uploads.select_next_run(state.GAN_SET, saved[0])
+        st.rerun()
 
 
 def settings() -> tuple[str, int, float, int, int]:
     """(training set, side, learning rate, batch, seed) from their widgets (URL-bound), with the upload expander."""
     sets = cached.gen_sets()
+    uploads.take_pending(state.GAN_SET)
     c1, c2, c3, c4, c5 = st.columns([3, 2, 3, 2, 2])
     refused = [state.check_url_choice(state.GAN_SET, sets, "the training set")]
     name = c1.selectbox("Training set", sets, key=state.GAN_SET, bind="query-params",
@@ -78,9 +84,8 @@ def settings() -> tuple[str, int, float, int, int]:
         z.file_uploader("Zip of pictures", type=["zip"], key="gan_upload")
         f.file_uploader("…or a folder of pictures", type=["png", "jpg", "jpeg"], accept_multiple_files="directory",
                         key="gan_folder")
-        st.button("Add these pictures", on_click=_add_upload, key="gan_add")
-        if UPLOAD_ERROR in st.session_state:
-            st.error(st.session_state.pop(UPLOAD_ERROR), icon=":material/error:")
+        if st.button("Add these pictures", key="gan_add"):
+            _add_upload()
     st.session_state.setdefault(LINK_KEY, (name, side, lr, batch, seed))  # what the link opened with, on its first run
     if any(refused) and not st.session_state.get(LINK_READ) and st.query_params.get(state.GAN_STEPS):
         st.warning("So the link's training is not replayed: with other settings the same updates would make "
