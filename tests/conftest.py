@@ -69,8 +69,12 @@ RUNS_STARTED = """() => {  // script runs started since this page first asked (a
     const app = document.querySelector('[data-testid=stApp]');
     if (window.__runsApp !== app) {
         window.__runsApp = app; window.__runs = 0;
-        new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__runs++; })
-            .observe(app, {attributeFilter: ['data-test-script-state']});
+        // each change's new value is the next record's old value (the last one's is the attribute now): a short
+        // run may have started and ended between two deliveries
+        new MutationObserver(records => records.forEach((r, i) => {
+            const now = i + 1 < records.length ? records[i + 1].oldValue : app.getAttribute('data-test-script-state');
+            if (now === 'running' && r.oldValue !== 'running') window.__runs++;
+        })).observe(app, {attributeFilter: ['data-test-script-state'], attributeOldValue: true});
     }
     return window.__runs;
 }"""
@@ -80,21 +84,21 @@ def set_files(page, selector: str, files, count: int, timeout: float = 60_000) -
     """Give the file input ``selector`` ``files`` (what Playwright's ``set_input_files`` takes: paths, a folder,
     or name/mimeType/buffer dicts) and wait until the browser has sent all ``count`` of them to the server. A
     form's submit button waits for its uploads; a plain button does not, so a test must."""
-    sent = []
+    sent, refused = [], []
 
-    def finished(request) -> None:
-        if "upload_file" in request.url and request.method == "PUT":
-            sent.append(request.url)
+    def answered(response) -> None:
+        if "upload_file" in response.url and response.request.method == "PUT":
+            (sent if response.ok else refused).append(f"{response.status} {response.url}")
 
-    page.on("requestfinished", finished)
+    page.on("response", answered)
     try:
         page.locator(selector).set_input_files(files)
         deadline = time.monotonic() + timeout / 1000
-        while len(sent) < count and time.monotonic() < deadline:
+        while len(sent) + len(refused) < count and time.monotonic() < deadline:
             page.wait_for_timeout(100)  # polls the browser's events (Python-side state: no JS condition to wait on)
-        assert len(sent) >= count, f"{len(sent)} of {count} files reached the server"
+        assert not refused and len(sent) >= count, f"{len(sent)} of {count} files accepted; refused: {refused}"
     finally:
-        page.remove_listener("requestfinished", finished)
+        page.remove_listener("response", answered)
 
 
 def after_rerun(page, action, timeout: float = 180_000) -> None:
@@ -163,9 +167,9 @@ PARAM_IS_CLICKED = """key => {  // the link carries "x,y" (three decimals, as th
 def click_plot():
     """For browser tests: click a Plotly chart at a fraction (``fx``, ``fy``) of its plot area (from the top
     left) and wait until the click's rerun has put ``url_key`` in the link and ended. Returns the data
-    coordinates of every point Plotly reports clicked (its ``plotly_click`` events: one click, unless a
-    retry was needed); the page should decode one of them, and the test checks the link against them and
-    that they lie where the mouse was aimed.
+    (clicked, aimed): the data coordinates of every point Plotly reports clicked (its ``plotly_click`` events:
+    one click, unless a retry was needed), of which the page should decode one, and of the pixel the mouse
+    was aimed at, which the decoded point should lie within a grid step of.
 
     Plotly clicks the point it hovers, so the mouse hovers first, and clicks only once the chart has stood
     still between aiming and hovering (a picture loading above it can move it). A click that lands while
@@ -192,18 +196,18 @@ def click_plot():
             page.wait_for_timeout(250)
         return x, y
 
-    def clicked(page, url_key: str, aimed: list[float]) -> list[list[float]]:
+    def clicked(page, url_key: str, aimed: list[float]) -> tuple[list[list[float]], list[float]]:
         points = page.evaluate(CLICKS)
         if not points:
-            return [aimed]
+            return [aimed], aimed
         try:  # a retried click's rerun may set the link after the first one's
             page.wait_for_function(PARAM_IS_CLICKED, arg=url_key, timeout=20_000)
             page.wait_for_function(BROWSER_IDLE, timeout=120_000)
         except PlaywrightTimeout:
             pass  # the test's own check says what the link holds instead
-        return page.evaluate(CLICKS)
+        return page.evaluate(CLICKS), aimed
 
-    def click(page, sel: str, fx: float, fy: float, url_key: str, attempts: int = 3) -> list[list[float]]:
+    def click(page, sel: str, fx: float, fy: float, url_key: str, attempts: int = 3):
         assert not page.evaluate(HAS_PARAM, url_key), f"{url_key} is in the link before the click"
         aimed = None
         for attempt in range(attempts):

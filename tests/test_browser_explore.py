@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import BROWSER_IDLE as IDLE
+from conftest import after_rerun, set_files
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
@@ -223,4 +224,30 @@ def test_a_big_dataset_is_a_raster_with_the_word_and_its_neighbours(server, open
     assert {"queen", "prince"} <= set(cells)
     names = page.evaluate(f"() => {PLOT}._fullData.map(t => t.name)")
     assert "selected point" in names and "10 nearest (original space)" in names
+    _no_exception(page, errors)
+
+
+def test_an_uploaded_csv_becomes_the_dataset_and_a_broken_one_is_explained(server, open_page, artifacts):  # noqa: F811
+    page, errors = open_page(f"{server}/explore?ds=iris")
+    page.get_by_text("Upload your own embeddings").click()
+    upload = '.st-key-upload_main input[type="file"]'
+    broken = b"a,b,c\n1,2,3\n4,nan,6\n7,8,9\n"
+    set_files(page, upload, [{"name": "broken.csv", "mimeType": "text/csv", "buffer": broken}], 1)
+    expect(page.get_by_text("broken.csv", exact=True)).to_be_visible(timeout=30_000)
+    after_rerun(page, page.get_by_role("button", name="Add to workspace").click)
+    expect(page.get_by_text("broken.csv was not added:")).to_be_visible(timeout=30_000)
+    assert _url_param(page, "ds") == "iris"  # nothing saved, the view unchanged
+
+    rng = np.random.default_rng(4)
+    rows = "\n".join(f"{a:.4f},{b:.4f},{c:.4f},{'up' if a > 0 else 'down'}" for a, b, c in rng.normal(size=(30, 3)))
+    good = f"x,y,z,label\n{rows}\n".encode()
+    set_files(page, upload, [{"name": "good.csv", "mimeType": "text/csv", "buffer": good}], 1)
+    expect(page.get_by_text("good.csv", exact=True)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Add to workspace").click()
+    _settled(page, "() => /^[0-9a-f]{12}$/.test(new URL(location.href).searchParams.get('ds') || '')")
+    expect(page.get_by_text("30 × 3 (upload) · good: uploaded from good.csv")).to_be_visible(timeout=30_000)
+    page.wait_for_function(f"() => {PLOT}._fullData.reduce((n, t) => n + (t.customdata || []).length, 0) === 30",
+                           timeout=60_000)
+    assert page.get_by_text("broken.csv was not added:").count() == 0
+    page.screenshot(path=str(artifacts / "explore_upload.png"), full_page=True)
     _no_exception(page, errors)

@@ -30,9 +30,12 @@ def test_a_click_on_the_slice_decodes_that_point(server, open_page, click_plot, 
     expect(hint).to_be_visible()
     page.screenshot(path=str(artifacts / "gen_slice_before_click.png"))
     page.locator(SLICE).scroll_into_view_if_needed()
-    clicked = click_plot(page, SLICE, 0.75, 0.3, "at")  # up and right of the middle
+    clicked, aimed = click_plot(page, SLICE, 0.75, 0.3, "at")  # up and right of the middle
     px, py = (float(v) for v in _url_param(page, "at").split(","))
     assert any(abs(px - x) < 2e-3 and abs(py - y) < 2e-3 for x, y in clicked), ((px, py), clicked)  # a point clicked
+    # the lattice is 41 x 41 over 9 cells of 1.5 (a step of 0.34): the point decoded is the one under the mouse,
+    # half a step away at most, not a neighbour
+    assert abs(px - aimed[0]) < 0.25 and abs(py - aimed[1]) < 0.25, ((px, py), aimed)
     assert px > 1.5 and py > 0.5  # right of and above the centre, where the mouse was
     caption = page.get_by_text(re.compile(r"^decoded at \("))
     expect(caption).to_have_text(f"decoded at ({px:.2f}, {py:.2f})", timeout=30_000)

@@ -85,7 +85,8 @@ def test_an_uploaded_zip_becomes_the_collection_and_a_broken_one_is_explained(se
     page.wait_for_function("() => /^[0-9a-f]{12}$/.test(new URL(location.href).searchParams.get('set') || '')",
                            timeout=180_000)  # embedding 20 pictures, then the next run chooses them
     page.wait_for_function(IDLE, timeout=120_000)
-    expect(page.get_by_text("Uploaded: shapes: 20 images from shapes.zip")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Uploaded: 20 images from shapes.zip, embedded with EfficientNet-Lite0")).to_be_visible(
+        timeout=30_000)
     expect(page.get_by_text("of the 8 images most like #0 (discs) show")).to_be_visible(timeout=30_000)
     assert page.locator('[data-testid="stAlert"]').count() == 0
     page.screenshot(path=str(artifacts / "repr_images_upload.png"), full_page=True)

@@ -43,9 +43,11 @@ def test_a_click_in_the_latent_plane_decodes_that_point(server, open_page, click
     expect(page.get_by_text("Click anywhere in the plane on the right to decode that point.")).to_be_visible()
     page.locator(LATENT).scroll_into_view_if_needed()
     assert page.evaluate(PLOT_AREA, LATENT)["dragmode"] == "pan"  # where a click selects the point under the mouse
-    clicked = click_plot(page, LATENT, 0.7, 0.3, "z")  # up and right of the middle
+    clicked, aimed = click_plot(page, LATENT, 0.7, 0.3, "z")  # up and right of the middle
     z1, z2 = (float(v) for v in _url_param(page, "z").split(","))
     assert any(abs(z1 - x) < 2e-3 and abs(z2 - y) < 2e-3 for x, y in clicked), ((z1, z2), clicked)  # a point clicked
+    # the grid steps 0.168: the point decoded is the one under the mouse (half a step away at most), not a neighbour
+    assert abs(z1 - aimed[0]) < 0.12 and abs(z2 - aimed[1]) < 0.12, ((z1, z2), aimed)
     assert z1 > 0 and z2 > 0  # up and right of the middle, where the mouse was
     caption = page.get_by_text(re.compile(r"^decoded at z = \("))
     expect(caption).to_have_text(f"decoded at z = ({z1:.2f}, {z2:.2f})", timeout=30_000)

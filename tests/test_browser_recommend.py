@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import BROWSER_IDLE as IDLE
+from conftest import set_files
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (module-scoped fixtures: one server for this module)
@@ -27,8 +28,8 @@ def _url_param(page, key: str) -> str | None:
 
 def _upload(page, name: str, data: bytes) -> None:
     page.get_by_text("Upload your own interactions").click()
-    page.locator('.st-key-ratings_file input[type="file"]').set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": data})
+    set_files(page, '.st-key-ratings_file input[type="file"]', {"name": name, "mimeType": "text/csv", "buffer": data},
+              1)
     page.get_by_role("button", name="Add interactions").click()
 
 

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -348,7 +347,7 @@ def parse_text_file(data: bytes, filename: str = "texts.txt", encoder: Encoder |
     return parse_texts(lines, filename, encoder=encoder, progress=progress)
 
 
-MAX_MEMBER_PIXELS = 100_000_000  # one picture of a collection (a 108-megapixel phone photo fits)
+MAX_MEMBER_PIXELS = 89_478_485  # one picture of a collection: Pillow's own decompression-bomb warning limit
 ENCODE_CHUNK = 64  # pictures decoded and embedded at a time: a large collection is never all in memory at full size
 
 
@@ -358,12 +357,11 @@ def _member_header(data: bytes, name: str, what: str) -> None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():  # the size is checked here, against our own cap
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                width, height = im.size
-    except Image.DecompressionBombError:
-        width = height = MAX_MEMBER_PIXELS  # refused just below, with its size unknown
+        with Image.open(io.BytesIO(data)) as im:
+            width, height = im.size
+    except Image.DecompressionBombError:  # over twice Pillow's limit: it will not even say the size
+        raise InputError(f"{what}: image {name!r} has far too many pixels (at most {MAX_MEMBER_PIXELS:,}); "
+                         "scale it down or remove it") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise InputError(f"{what}: image {name!r} cannot be read ({type(err).__name__}); remove or replace that file") \
             from None
@@ -372,41 +370,49 @@ def _member_header(data: bytes, name: str, what: str) -> None:
                          f"{MAX_MEMBER_PIXELS:,}); scale it down or remove it")
 
 
+def on_white(im):
+    """A picture as 8-bit RGB: transparency (an alpha channel, or a PNG's transparent colour) laid on white
+    paper, 16-bit grey scaled to 8 bits (``convert`` alone would clip it to white)."""
+    from PIL import Image
+
+    if im.mode.startswith("I"):
+        arr = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        im = Image.fromarray(np.clip(np.rint(arr / top * 255), 0, 255).astype(np.uint8))
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    return im.convert("RGB")
+
+
 def _member_picture(data: bytes, name: str, what: str, side: int | None):
-    """One picture of a collection as an upright RGB image (the camera's EXIF rotation applied; transparent
-    parts on white). With ``side`` a JPEG is decoded at a reduced scale that still has at least ``side``
-    pixels a side (the encoder's input): a 12-megapixel photo decodes several times faster."""
+    """One picture of a collection as an upright 8-bit RGB image (the camera's EXIF rotation applied; see
+    :func:`on_white`). With ``side`` a JPEG is decoded at a reduced scale that still has at least ``side``
+    pixels a side (the encoder's input): a 12-megapixel photo decodes several times faster, its pixels within
+    a few grey levels of a full decode's."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _member_header checked the size
-            im = Image.open(io.BytesIO(data))
-        with im:
+        with Image.open(io.BytesIO(data)) as im:
             if side:
                 im.draft("RGB", (side, side))
             im.load()
-            upright = ImageOps.exif_transpose(im)
-            if upright.mode in ("RGBA", "LA", "P", "PA") and (upright.mode != "P" or "transparency" in upright.info):
-                rgba = upright.convert("RGBA")
-                return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
-            return upright.convert("RGB")
+            return on_white(ImageOps.exif_transpose(im))
     except Image.DecompressionBombError:
-        raise InputError(f"{what}: image {name!r} has far too many pixels; scale it down or remove it") from None
+        raise InputError(f"{what}: image {name!r} has far too many pixels (at most {MAX_MEMBER_PIXELS:,}); "
+                         "scale it down or remove it") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise InputError(f"{what}: image {name!r} cannot be read ({type(err).__name__}); it is "
-                         "damaged: remove or replace that file") \
-            from None
+                         "damaged: remove or replace that file") from None
 
 
 def _thumbnail(rgb) -> np.ndarray:
-    """A picture fitted into THUMB x THUMB, centred on white."""
+    """A picture fitted into THUMB x THUMB (shrunk in place: ``rgb`` is not used again), centred on white."""
     from PIL import Image
 
-    thumb = rgb.copy()
-    thumb.thumbnail((THUMB, THUMB))
+    rgb.thumbnail((THUMB, THUMB))
     canvas = Image.new("RGB", (THUMB, THUMB), (255, 255, 255))
-    canvas.paste(thumb, ((THUMB - thumb.width) // 2, (THUMB - thumb.height) // 2))
+    canvas.paste(rgb, ((THUMB - rgb.width) // 2, (THUMB - rgb.height) // 2))
     return np.asarray(canvas)
 
 
@@ -434,9 +440,9 @@ def _image_members(files: dict[str, Callable[[], bytes]], source: str, what: str
     vectors, thumbs, chunk = [], [], []
     for i, name in enumerate(names, 1):
         rgb = _member_picture(files[name](), name, what, side)
-        thumbs.append(_thumbnail(rgb))
         # the encoder's own resize, done here so that only the small copy is kept (the same pixels)
-        chunk.append(rgb.resize((side, side), Image.BILINEAR) if side else rgb)
+        chunk.append(rgb.resize((side, side), Image.BILINEAR) if side else rgb.copy())
+        thumbs.append(_thumbnail(rgb))
         if len(chunk) == ENCODE_CHUNK or i == len(names):
             vectors.append(np.asarray(encoder(chunk), dtype=np.float32))
             chunk = []
@@ -575,9 +581,4 @@ def read_picture(data: bytes, filename: str = "picture", what: str = "picture") 
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
             raise InputError(f"{filename!r} is damaged ({type(err).__name__}); save it again as PNG or JPG") \
                 from None
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("RGBA", "LA", "P", "PA"):  # transparent paper counts as white
-            rgba = im.convert("RGBA")
-            return np.asarray(Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-                              .convert("L"))
-        return np.asarray(im.convert("L"))
+        return np.asarray(on_white(ImageOps.exif_transpose(im)).convert("L"))  # transparent paper is white

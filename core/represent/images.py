@@ -10,8 +10,9 @@ Features
     values in [-1, 1], the last feature map averaged to 1,280 numbers. Grey images are repeated on the three
     channels. The result is cached on disk under ``cache_dir()/image-features``, keyed by a SHA-256 of the
     pixels (shape and bytes) and :data:`FEATURES_VERSION`, so a collection already seen is never encoded again,
-    in any process. Uploaded image datasets already carry these features of their full-size pictures (the
-    workspace keeps only 64-pixel thumbnails), and those are used as they are.
+    in any process. Uploaded image datasets already carry these features, computed from the pictures as
+    uploaded (a large JPEG decoded at a reduced scale of at least 224 pixels a side; the workspace keeps only
+    64-pixel thumbnails), and those are used as they are.
 
 More like this
     Exact cosine similarity between feature vectors, the image itself left out.

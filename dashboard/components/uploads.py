@@ -24,7 +24,8 @@ def embed_and_save(name: str, parse: Callable[[Callable[[int, int], None]], Data
     bar = st.progress(0.0, text=f"Reading {name}…")
 
     def progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"Embedding {name}: {done:,} of {total:,} {noun}…")
+        bar.progress(min(1.0, done / max(total, 1)),
+                     text=f"Embedding {name}: {done:,} of {total:,} {noun}… (changing the page now stops the upload)")
 
     try:
         ds = parse(progress)
