@@ -111,3 +111,53 @@ def test_figures_show_every_model():
     assert list(next_char_figure({"A": [('"', 1.0)]}).data[0].x) == ['"']
     curves = loss_curves_figure({"A": [5.0] * 30, "B": list(range(30, 0, -1))}, smooth=10)
     assert len(curves.data) == 2 and len(curves.data[1].y) == 21 and curves.data[1].y[0] == pytest.approx(25.5)
+
+
+# --- saved and shipped weights -----------------------------------------------------------------------------------
+
+def test_a_saved_model_loads_back_predicting_the_same(tmp_path, model):
+    from core.represent.sequence import CharModel as Loaded
+
+    path = model.save(tmp_path / "m.pt")
+    back = Loaded.load(path, device="cpu")
+    assert back.get_params() == {**model.get_params(), "device": "cpu"}
+    assert back.next_char_probs("the ca") == model.next_char_probs("the ca")
+    assert back.sample("the ", 40, temperature=0.8, seed=3) == model.sample("the ", 40, temperature=0.8, seed=3)
+    assert (back.loss_curve_, back.val_bits_, back.n_params_) == (model.loss_curve_, model.val_bits_, model.n_params_)
+    with pytest.raises(InputError, match=r"no weights at .*nothing\.pt; run `embedlab train-sequence`"):
+        Loaded.load(tmp_path / "nothing.pt")
+
+
+def test_the_shipped_models_are_the_recipe_and_the_card():
+    import json
+
+    from core.represent.sequence import SEQUENCE_MODELS, SHIPPED_DIR, shipped
+
+    card = {r["kind"]: r for r in json.loads((SHIPPED_DIR / "metrics.json").read_text())}
+    assert set(card) == set(SEQUENCE_MODELS)
+    recipe = {k: v for k, v in CharModel().get_params().items() if k != "device"}
+    for kind in SEQUENCE_MODELS:
+        m = shipped(kind, device="cpu")
+        assert {k: v for k, v in m.get_params().items() if k not in ("device", "kind")} == \
+            {k: v for k, v in recipe.items() if k != "kind"}
+        assert m.val_bits_ == pytest.approx(card[kind]["val_bits"], abs=1e-4) and m.val_bits_ < 3.0
+        assert m.n_params_ == card[kind]["n_params"] and len(m.loss_curve_) == recipe["steps"]
+        assert m.next_char_probs("the compil")[0][0] == "e"  # they have learnt FOLDOC's words
+        assert {w for w, _ in m.complete_word("the progra", 3)} & {"program", "programming", "programs"}
+    with pytest.raises(InputError, match="kind='rnn' is not known"):
+        shipped("rnn")
+
+
+def test_train_sequence_reproduces_a_shipped_model(tmp_path, capsys, foldoc):
+    from cli_run import run_json
+
+    from core.represent.sequence import shipped
+
+    out = run_json(capsys, "train-sequence", "--model", "lstm", "--out", str(tmp_path), "--device", "cpu")
+    assert out["out"] == str(tmp_path) and [r["kind"] for r in out["models"]] == ["lstm"]
+    again, ours = CharModel.load(tmp_path / "foldoc-lstm.pt", device="cpu"), shipped("lstm", device="cpu")
+    # the same recipe from the same seed: the same model here, within float noise on another CPU
+    assert again.val_bits_ == pytest.approx(ours.val_bits_, abs=0.05)
+    p, q = dict(again.next_char_probs("the compile")), dict(ours.next_char_probs("the compile"))
+    assert max(abs(p[c] - q[c]) for c in p) < 0.05
+    assert "LSTM" in (tmp_path / "README.md").read_text() and (tmp_path / "metrics.json").is_file()

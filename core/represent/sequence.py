@@ -21,14 +21,20 @@ Models
 Prediction
     Every prediction reads the last ``context`` characters of the prefix (the window length it was trained on),
     so the recurrent models and the Transformer see the same history.
+Shipped weights
+    The project trains one model of each kind with the default recipe on :func:`training_text` of FOLDOC and ships
+    it in ``data/models/sequence`` with its model card (:func:`rebuild_shipped`, ``embedlab train-sequence``), so
+    the lesson opens at once; :func:`shipped` loads one.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +57,7 @@ TEXT_CHARS = 400_000  # characters of the default training text
 MAX_TEMPERATURE = 3.0
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 Progress = Callable[[int, int], Any] | None
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models" / "sequence"
 
 
 class CharVocab:
@@ -263,6 +270,46 @@ class CharModel:
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(self.vocab_)), window[:, 1:].reshape(-1))
         return float(loss) / math.log(2)
 
+    # ------------------------------------------------------------------------------------- saving weights
+    def save(self, path: str | Path, extra: dict | None = None) -> Path:
+        """Write the weights (float32) and everything else the page shows (parameters, loss curve, held-out
+        bits, training time) to ``path``."""
+        import torch
+
+        self._fitted()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"params": {**self.get_params(), "device": None}, "alphabet": "".join(self.vocab_.chars),
+                "loss_curve": self.loss_curve_, "val_bits": self.val_bits_, "train_seconds": self.train_seconds_,
+                "n_params": self.n_params_, "trained_on": self.device_, **(extra or {})}
+        state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
+        torch.save({"state": state, "meta": json.dumps(meta)}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | None = None) -> CharModel:
+        """Read weights written by :meth:`save` (tensors and text only: never unpickles objects)."""
+        import torch
+
+        from core.device import resolve_device
+
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"no weights at {path}; run `embedlab train-sequence` to make them")
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        meta = json.loads(blob["meta"])
+        model = cls(**{**meta["params"], "device": device})
+        model._check()
+        model.device_ = resolve_device(device)
+        model.vocab_ = CharVocab(meta["alphabet"])
+        net = _network(model.kind, len(model.vocab_), model.hidden, model.layers, model.context)
+        net.load_state_dict(blob["state"])
+        model.net_ = net.to(model.device_).eval()
+        model.loss_curve_, model.val_bits_ = list(meta["loss_curve"]), float(meta["val_bits"])
+        model.train_seconds_, model.n_params_ = float(meta["train_seconds"]), int(meta["n_params"])
+        model.meta_ = meta
+        return model
+
     # ----------------------------------------------------------------------------------------- prediction
     def _fitted(self) -> None:
         if not hasattr(self, "net_"):
@@ -347,3 +394,85 @@ class CharModel:
         for word, lp in done:  # a word ended by a space or by a comma is the same word
             words[word] = words.get(word, 0.0) + math.exp(lp)
         return sorted(words.items(), key=lambda x: -x[1])[:k]
+
+
+# ------------------------------------------------------------------------------------------ shipped weights
+def shipped_path(kind: str, out_dir: str | Path = SHIPPED_DIR) -> Path:
+    return Path(out_dir) / f"foldoc-{kind}.pt"
+
+
+def shipped(kind: str, device: str | None = None) -> CharModel:
+    """The model of ``kind`` the project trained on FOLDOC with the default recipe (``data/models/sequence``)."""
+    if kind not in SEQUENCE_MODELS:
+        raise InputError(f"kind={kind!r} is not known; choose one of {', '.join(SEQUENCE_MODELS)}")
+    return CharModel.load(shipped_path(kind), device=device)
+
+
+def rebuild_shipped(text: str, out_dir: str | Path = SHIPPED_DIR, kinds: Iterable[str] = tuple(SEQUENCE_MODELS),
+                    device: str | None = None, log: Callable[[str], None] = print) -> list[dict]:
+    """Train one model of each kind with the default recipe on ``text`` (:func:`training_text` of FOLDOC), save
+    them, and rewrite ``metrics.json`` and the model card (``README.md``) in ``out_dir``."""
+    kinds = list(kinds)
+    for kind in kinds:
+        if kind not in SEQUENCE_MODELS:
+            raise InputError(f"kind={kind!r} is not known; choose one of {', '.join(SEQUENCE_MODELS)}")
+    out_dir = Path(out_dir)
+    old = out_dir / "metrics.json"
+    rows = [r for r in json.loads(old.read_text(encoding="utf-8")) if r["kind"] not in kinds] if old.is_file() else []
+    for kind in kinds:
+        model = CharModel(kind, device=device).fit(
+            text, progress=lambda done, total, k=kind: log(f"  {k}: step {done} of {total}") if done % 100 == 0
+            else None)
+        model.save(shipped_path(kind, out_dir))
+        rows.append({"kind": kind, "params": {k: v for k, v in model.get_params().items() if k != "device"},
+                     "n_params": model.n_params_, "val_bits": round(model.val_bits_, 4),
+                     "final_train_bits": round(float(np.mean(model.loss_curve_[-10:])), 4),
+                     "train_seconds": round(model.train_seconds_, 1), "device": model.device_,
+                     "text_chars": len(text)})
+        log(f"{kind}: held-out {model.val_bits_:.3f} bits/char, {model.train_seconds_:.0f} s")
+    rows.sort(key=lambda r: list(SEQUENCE_MODELS).index(r["kind"]))
+    (out_dir / "metrics.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    (out_dir / "README.md").write_text(model_card(rows), encoding="utf-8")
+    return rows
+
+
+def model_card(rows: list[dict]) -> str:
+    """The model card of the shipped character models, from their ``metrics.json`` rows."""
+    spec = CharModel()
+    names = {"lstm": "LSTM", "gru": "GRU", "transformer": "Transformer"}
+    table = "\n".join(f"| {names[r['kind']]} | {r['n_params']:,} | {r['val_bits']:.2f} | {r['final_train_bits']:.2f} | "
+                      f"{r['train_seconds']:.1f} s | {r['device']} |" for r in rows)
+    return f"""# Model card: EmbedLab's character-level sequence models
+
+Made by `embedlab train-sequence` (`core/represent/sequence.py`: `rebuild_shipped`, `model_card`); run it again to
+rebuild every file here and this card. Used by the Sequence models page, which trains a model itself only when
+its file here is missing.
+
+## Data
+FOLDOC, the Free On-line Dictionary of Computing (Denis Howe; GNU Free Documentation License), as `make` fetches it
+for the search lab: a seeded random subset of its entries (`training_text(texts, {TEXT_CHARS:,}, random_state=0)`),
+lower-cased, white space runs made one space, characters outside the {len(ALPHABET)}-character alphabet dropped.
+The last {HELD_OUT:.0%} of that text is held out: never trained on, it gives the held-out figure below.
+
+## Recipe
+One model of each kind, the same budget for all: {spec.steps} Adam steps (learning rate {spec.lr:g}, cosine decay
+to a tenth, gradients clipped at norm 1), each on {spec.batch} random windows of {spec.context + 1} characters of
+the training part (every position predicts the next character), seed {spec.random_state} (weights and windows).
+LSTM / GRU: a {spec.hidden}-wide character embedding, {spec.layers} recurrent layers of {spec.hidden} units, a
+linear read-out. Transformer: embedding plus learned positions, {spec.layers} pre-norm encoder layers of width
+{spec.hidden} with {HEADS} heads and a causal mask, no dropout. Weights stored as float32.
+
+## Metric: bits per character (lower is better; a blind guess among {len(ALPHABET)} characters is \
+{math.log2(len(ALPHABET)):.2f})
+
+| model | parameters | held-out bits/char | training bits/char (last 10 steps) | training time | device |
+|---|---:|---:|---:|---:|---|
+{table}
+
+Held-out: the mean over 64 random windows of the held-out tail.
+
+## Limits
+- Tiny models on a small budget, for teaching how next-character prediction works, not for writing text: they
+  learn spelling, common words and FOLDOC's phrasing, not meaning.
+- Retraining gives the same weights on the same kind of CPU with the same torch; other machines differ slightly.
+"""

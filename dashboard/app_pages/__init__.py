@@ -62,7 +62,7 @@ PAGES = [
     PageSpec("repr_images.py", "Image similarity", ":material/image_search:", "repr_images",
              sample_query="img=12&set=faces&k=8&m=UMAP", section=REPR),
     PageSpec("repr_sequence.py", "Sequence models", ":material/keyboard:", "repr_sequence",
-             sample_query="temp=0.8&prompt=a+compi&seq=lstm,transformer", section=REPR),
+             sample_query="temp=0.8&prompt=a+compi&seq=GRU+vs+Transformer", section=REPR),
     PageSpec("gen_samples.py", "Samples & latent walks", ":material/auto_awesome:", "gen_samples",
              sample_query="gm=mnist-dcgan&gs=3&psi=0.7", section=GEN),
     PageSpec("gen_conditional.py", "Conditional GAN", ":material/category:", "gen_conditional",

@@ -12,8 +12,11 @@ from core.viz.sequence import loss_curves_figure, next_char_figure
 from dashboard import cached, state
 from dashboard.components import search
 
-CHOICES = ["lstm,transformer", "gru,transformer", "lstm,gru,transformer", "lstm", "gru", "transformer"]
 NAMES = {"lstm": "LSTM", "gru": "GRU", "transformer": "Transformer"}
+# the choices as people read them, which is also what the link carries (a bound widget writes its option's label)
+CHOICES = {" vs ".join(NAMES[k] for k in kinds): kinds for kinds in (
+    ("lstm", "transformer"), ("gru", "transformer"), ("lstm", "gru", "transformer"), ("lstm",), ("gru",),
+    ("transformer",))}
 K = 5  # completions compared
 
 st.title("Sequence models: predicting the next character")
@@ -27,9 +30,8 @@ search.corpus_or_stop("foldoc")
 
 a, b = st.columns([1, 1])
 with a:
-    state.check_url_choice(state.SEQ_MODELS, CHOICES, "the models")
-    chosen = st.selectbox("Models", CHOICES, key=state.SEQ_MODELS, bind="query-params",
-                          format_func=lambda v: " vs ".join(NAMES[k] for k in v.split(",")),
+    state.check_url_choice(state.SEQ_MODELS, list(CHOICES), "the models")
+    chosen = st.selectbox("Models", list(CHOICES), key=state.SEQ_MODELS, bind="query-params",
                           help=" · ".join(SEQUENCE_MODELS.values()))
 with b:
     state.check_number(state.TEMPERATURE, 0.0, 2.0, "the temperature")
@@ -39,12 +41,14 @@ prompt = st.text_input("Prompt", "the compiler", key=state.PROMPT, bind="query-p
 spec = CharModel()
 st.caption(f"Each model: {spec.steps} Adam steps on {spec.batch} random windows of {spec.context} characters, "
            f"{spec.layers} layers of width {spec.hidden}, from the same seeded 400,000-character FOLDOC subset "
-           "(lower-cased letters, digits and basic punctuation).")
+           "(lower-cased letters, digits and basic punctuation). EmbedLab trained them with this recipe and ships "
+           "the weights (model card: `data/models/sequence/README.md`; `embedlab train-sequence` retrains them in "
+           "about a minute).")
 
 models = {}
-for kind in chosen.split(","):
-    model = cached.sequence_model.done(kind)
-    if model is None:
+for kind in CHOICES[chosen]:
+    model = cached.shipped_sequence_model(kind) or cached.sequence_model.done(kind)
+    if model is None:  # the shipped file is missing: train it here, with the same recipe
         bar = st.progress(0.0, text=f"Training the {NAMES[kind]}…")
 
         def progress(done: int, total: int, name: str = NAMES[kind], bar=bar) -> None:
