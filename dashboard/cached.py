@@ -662,13 +662,19 @@ def sequence_text() -> str:
     return training_text(corpus("foldoc").texts)
 
 
-@st.cache_resource(max_entries=3, show_spinner="Loading the character model…")
 def shipped_sequence_model(kind: str):
     """The character model ``kind`` the project trained on FOLDOC and ships (``data/models/sequence``), shared
-    read-only; None when its file is missing (the page then trains it: :func:`sequence_model`)."""
-    from core.represent.sequence import shipped, shipped_path
+    read-only; None while its file is missing (the page then trains it: :func:`sequence_model`)."""
+    from core.represent.sequence import shipped_path
 
-    return shipped(kind) if shipped_path(kind).is_file() else None
+    return _shipped_sequence_model(kind) if shipped_path(kind).is_file() else None
+
+
+@st.cache_resource(max_entries=3, show_spinner="Loading the character model…")
+def _shipped_sequence_model(kind: str):
+    from core.represent.sequence import shipped
+
+    return shipped(kind)
 
 
 @kept(6)

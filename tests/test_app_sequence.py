@@ -3,6 +3,7 @@ missing), the link sets the models, prompt and temperature, and the completions 
 
 from __future__ import annotations
 
+import pytest
 from apptest_pages import open_page
 
 
@@ -31,7 +32,9 @@ def test_a_shared_link_opens_the_shipped_models_and_compares(foldoc, monkeypatch
     metrics = at.dataframe[0].value
     card = {r["kind"]: r for r in json.loads((SHIPPED_DIR / "metrics.json").read_text())}
     assert list(metrics["model"]) == ["GRU", "Transformer"]
-    assert list(metrics["held-out bits/char"]) == [round(card[k]["val_bits"], 2) for k in ("gru", "transformer")]
+    assert list(metrics["held-out bits/char"]) == [pytest.approx(card[k]["val_bits"], abs=0.006)
+                                                   for k in ("gru", "transformer")]
+    assert any("EmbedLab trained them with this recipe and ships the weights" in c.value for c in at.caption)
     assert list(metrics["parameters"]) == [card[k]["n_params"] for k in ("gru", "transformer")]
     table = at.dataframe[-1].value
     assert list(table.columns) == ["GRU", "Transformer", "autocomplete (word counts)"] and len(table) == 5
@@ -47,7 +50,15 @@ def test_bad_links_are_explained(foldoc):
     assert not at.error
 
 
-def test_a_missing_file_is_trained_on_the_page(foldoc, monkeypatch, tmp_path):
+def test_an_older_link_opens_the_same_choice(foldoc, monkeypatch):
+    _no_training(monkeypatch)
+    at = open_page("repr_sequence.py", seq="gru,transformer")  # as links carried it before the labels
+    assert not at.warning and not at.error
+    assert at.selectbox(key="seq").value == "GRU vs Transformer"
+    assert list(at.dataframe[0].value["model"]) == ["GRU", "Transformer"]
+
+
+def test_a_damaged_file_is_explained_and_the_model_trained_on_the_page(foldoc, monkeypatch, tmp_path):
     from core.represent import sequence
     from dashboard import cached
 
@@ -57,12 +68,18 @@ def test_a_missing_file_is_trained_on_the_page(foldoc, monkeypatch, tmp_path):
         trained.append(self.kind)
         return fit(self, *args, **kwargs)
 
+    (tmp_path / "foldoc-gru.pt").write_bytes(b"version https://git-lfs.github.com/spec/v1\n")  # not the weights
     monkeypatch.setattr(sequence.CharModel, "fit", counted)
     monkeypatch.setattr(sequence, "shipped_path", lambda kind, out_dir=tmp_path: tmp_path / f"foldoc-{kind}.pt")
-    cached.shipped_sequence_model.clear()
+    monkeypatch.setattr(cached, "_kept_store", lambda name, size: cached._Bounded(size))  # nothing kept from before
+    cached._shipped_sequence_model.clear()  # nor loaded
     try:
-        at = open_page("repr_sequence.py", seq="GRU")  # no shipped file for it here
-        assert not at.error and not at.exception
-        assert trained == ["gru"] and list(at.dataframe[0].value["model"]) == ["GRU"]
+        at = open_page("repr_sequence.py", seq="GRU")
     finally:
-        cached.shipped_sequence_model.clear()
+        cached._shipped_sequence_model.clear()
+    assert not at.error and not at.exception
+    assert [w.value for w in at.warning] == [
+        f"the weights at {tmp_path / 'foldoc-gru.pt'} cannot be read (UnpicklingError); run `embedlab "
+        "train-sequence` to make them again. Training the GRU here instead."]
+    assert trained == ["gru"] and list(at.dataframe[0].value["model"]) == ["GRU"]
+    assert any("The GRU trained on this server with that recipe" in c.value for c in at.caption)

@@ -1,4 +1,5 @@
-"""Character-level language models: an LSTM, a GRU and a tiny Transformer, trained in torch on running text.
+"""Character-level language models: an LSTM, a GRU and a tiny Transformer, trained in torch on running text (and
+shipped trained on FOLDOC).
 
 >>> from core.search.corpus import load_corpus
 >>> text = training_text(load_corpus("foldoc").texts)                      # doctest: +SKIP
@@ -282,7 +283,7 @@ class CharModel:
         meta = {"params": {**self.get_params(), "device": None}, "alphabet": "".join(self.vocab_.chars),
                 "loss_curve": self.loss_curve_, "val_bits": self.val_bits_, "train_seconds": self.train_seconds_,
                 "n_params": self.n_params_, "trained_on": self.device_, **(extra or {})}
-        state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
+        state = {k: v.detach().cpu().float() for k, v in self.net_.state_dict().items()}
         torch.save({"state": state, "meta": json.dumps(meta)}, path)
         return path
 
@@ -296,17 +297,24 @@ class CharModel:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"no weights at {path}; run `embedlab train-sequence` to make them")
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-        meta = json.loads(blob["meta"])
-        model = cls(**{**meta["params"], "device": device})
-        model._check()
-        model.device_ = resolve_device(device)
-        model.vocab_ = CharVocab(meta["alphabet"])
-        net = _network(model.kind, len(model.vocab_), model.hidden, model.layers, model.context)
-        net.load_state_dict(blob["state"])
-        model.net_ = net.to(model.device_).eval()
-        model.loss_curve_, model.val_bits_ = list(meta["loss_curve"]), float(meta["val_bits"])
-        model.train_seconds_, model.n_params_ = float(meta["train_seconds"]), int(meta["n_params"])
+        device_ = resolve_device(device)  # an unavailable device says so itself
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            meta = json.loads(blob["meta"])
+            model = cls(**{**meta["params"], "device": device})
+            model._check()
+            model.vocab_ = CharVocab(meta["alphabet"])
+            net = _network(model.kind, len(model.vocab_), model.hidden, model.layers, model.context)
+            net.load_state_dict(blob["state"])
+            model.loss_curve_, model.val_bits_ = list(meta["loss_curve"]), float(meta["val_bits"])
+            model.train_seconds_, model.n_params_ = float(meta["train_seconds"]), int(meta["n_params"])
+        except InputError:
+            raise
+        except Exception as err:  # noqa: BLE001 (a damaged or foreign file: torch, json and shapes raise many kinds)
+            raise InputError(f"the weights at {path} cannot be read ({type(err).__name__}); run `embedlab "
+                             "train-sequence` to make them again") from None
+        model.device_ = device_
+        model.net_ = net.to(device_).eval()
         model.meta_ = meta
         return model
 
@@ -412,7 +420,11 @@ def rebuild_shipped(text: str, out_dir: str | Path = SHIPPED_DIR, kinds: Iterabl
                     device: str | None = None, log: Callable[[str], None] = print) -> list[dict]:
     """Train one model of each kind with the default recipe on ``text`` (:func:`training_text` of FOLDOC), save
     them, and rewrite ``metrics.json`` and the model card (``README.md``) in ``out_dir``."""
-    kinds = list(kinds)
+    import hashlib
+
+    import torch
+
+    kinds = list(dict.fromkeys(kinds))  # each once
     for kind in kinds:
         if kind not in SEQUENCE_MODELS:
             raise InputError(f"kind={kind!r} is not known; choose one of {', '.join(SEQUENCE_MODELS)}")
@@ -428,7 +440,8 @@ def rebuild_shipped(text: str, out_dir: str | Path = SHIPPED_DIR, kinds: Iterabl
                      "n_params": model.n_params_, "val_bits": round(model.val_bits_, 4),
                      "final_train_bits": round(float(np.mean(model.loss_curve_[-10:])), 4),
                      "train_seconds": round(model.train_seconds_, 1), "device": model.device_,
-                     "text_chars": len(text)})
+                     "text_chars": len(text), "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                     "torch": torch.__version__, "threads": torch.get_num_threads()})
         log(f"{kind}: held-out {model.val_bits_:.3f} bits/char, {model.train_seconds_:.0f} s")
     rows.sort(key=lambda r: list(SEQUENCE_MODELS).index(r["kind"]))
     (out_dir / "metrics.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
@@ -456,8 +469,9 @@ The last {HELD_OUT:.0%} of that text is held out: never trained on, it gives the
 
 ## Recipe
 One model of each kind, the same budget for all: {spec.steps} Adam steps (learning rate {spec.lr:g}, cosine decay
-to a tenth, gradients clipped at norm 1), each on {spec.batch} random windows of {spec.context + 1} characters of
-the training part (every position predicts the next character), seed {spec.random_state} (weights and windows).
+to a tenth, gradients clipped at norm 1), each on {spec.batch} random windows of the training part: {spec.context}
+characters read, each position predicting the next one ({spec.context + 1} characters a window); seed
+{spec.random_state} (weights and windows).
 LSTM / GRU: a {spec.hidden}-wide character embedding, {spec.layers} recurrent layers of {spec.hidden} units, a
 linear read-out. Transformer: embedding plus learned positions, {spec.layers} pre-norm encoder layers of width
 {spec.hidden} with {HEADS} heads and a causal mask, no dropout. Weights stored as float32.
@@ -474,5 +488,6 @@ Held-out: the mean over 64 random windows of the held-out tail.
 ## Limits
 - Tiny models on a small budget, for teaching how next-character prediction works, not for writing text: they
   learn spelling, common words and FOLDOC's phrasing, not meaning.
-- Retraining gives the same weights on the same kind of CPU with the same torch; other machines differ slightly.
+- Retraining gives the same weights on the same kind of CPU with the same torch, thread count and FOLDOC text
+  (`metrics.json` records the text's SHA-256, the torch version and the threads); elsewhere they differ slightly.
 """

@@ -17,6 +17,7 @@ NAMES = {"lstm": "LSTM", "gru": "GRU", "transformer": "Transformer"}
 CHOICES = {" vs ".join(NAMES[k] for k in kinds): kinds for kinds in (
     ("lstm", "transformer"), ("gru", "transformer"), ("lstm", "gru", "transformer"), ("lstm",), ("gru",),
     ("transformer",))}
+LEGACY = {",".join(kinds): label for label, kinds in CHOICES.items()}  # links made before the labels: "gru,transformer"
 K = 5  # completions compared
 
 st.title("Sequence models: predicting the next character")
@@ -30,6 +31,8 @@ search.corpus_or_stop("foldoc")
 
 a, b = st.columns([1, 1])
 with a:
+    if st.query_params.get(state.SEQ_MODELS) in LEGACY:  # an older link: the same choice, under its new name
+        st.session_state[state.SEQ_MODELS] = LEGACY[st.query_params[state.SEQ_MODELS]]
     state.check_url_choice(state.SEQ_MODELS, list(CHOICES), "the models")
     chosen = st.selectbox("Models", list(CHOICES), key=state.SEQ_MODELS, bind="query-params",
                           help=" · ".join(SEQUENCE_MODELS.values()))
@@ -38,17 +41,19 @@ with b:
     temperature = st.slider("Temperature", 0.0, 2.0, 0.5, 0.1, key=state.TEMPERATURE, bind="query-params",
                             help="0 always takes the most likely character; 1 samples the model as it is.")
 prompt = st.text_input("Prompt", "the compiler", key=state.PROMPT, bind="query-params", max_chars=200)
-spec = CharModel()
-st.caption(f"Each model: {spec.steps} Adam steps on {spec.batch} random windows of {spec.context} characters, "
-           f"{spec.layers} layers of width {spec.hidden}, from the same seeded 400,000-character FOLDOC subset "
-           "(lower-cased letters, digits and basic punctuation). EmbedLab trained them with this recipe and ships "
-           "the weights (model card: `data/models/sequence/README.md`; `embedlab train-sequence` retrains them in "
-           "about a minute).")
+recipe = st.empty()
 
-models = {}
+models, trained_here = {}, []
 for kind in CHOICES[chosen]:
-    model = cached.shipped_sequence_model(kind) or cached.sequence_model.done(kind)
-    if model is None:  # the shipped file is missing: train it here, with the same recipe
+    model = None
+    try:
+        model = cached.shipped_sequence_model(kind)
+    except EmbedLabError as exc:  # a damaged file: say so, and train the model here instead
+        st.warning(f"{exc}. Training the {NAMES[kind]} here instead.", icon=":material/warning:")
+    if model is None:  # no shipped model: the one trained on this server, or train it now with the same recipe
+        trained_here.append(NAMES[kind])
+        model = cached.sequence_model.done(kind)
+    if model is None:
         bar = st.progress(0.0, text=f"Training the {NAMES[kind]}…")
 
         def progress(done: int, total: int, name: str = NAMES[kind], bar=bar) -> None:
@@ -61,6 +66,15 @@ for kind in CHOICES[chosen]:
             st.stop()
         bar.empty()
     models[NAMES[kind]] = model
+spec = CharModel()
+recipe.caption(
+    f"Each model: {spec.steps} Adam steps on {spec.batch} random windows of {spec.context} characters, {spec.layers} "
+    f"layers of width {spec.hidden}, from the same seeded 400,000-character FOLDOC subset (lower-cased letters, "
+    "digits and basic punctuation). " + (
+        f"The {' and '.join(trained_here)} trained on this server with that recipe (no shipped weights here; "
+        "`embedlab train-sequence` makes them)." if trained_here else
+        "EmbedLab trained them with this recipe and ships the weights (model card: `data/models/sequence/README.md`; "
+        "`embedlab train-sequence` retrains them in about a minute)."))
 
 st.subheader("What each model writes next")
 for name, model in models.items():
