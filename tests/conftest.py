@@ -99,14 +99,21 @@ def set_files(page, selector: str, files, count: int, timeout: float = 60_000) -
         assert not refused and len(sent) >= count, f"{len(sent)} of {count} files accepted; refused: {refused}"
     finally:
         page.remove_listener("response", answered)
+    page.wait_for_function(BROWSER_IDLE, timeout=120_000)  # the run a new file starts, if it has begun
 
 
 def after_rerun(page, action, timeout: float = 180_000) -> None:
     """Do ``action()`` (a click, a key press...) and wait until a script run has started after it and no run
-    is in progress. Waiting for idleness alone could pass before the action's run has even begun."""
+    is in progress. Waiting for idleness alone could pass before the action's run has even begun.
+
+    An action taken while a run is still going (one an upload started, say) is folded into that run or the
+    next without the state ever leaving "running": then the end of the running is what is waited for."""
+    page.wait_for_function(BROWSER_IDLE, timeout=timeout)
     runs = page.evaluate(RUNS_STARTED)
+    busy = page.evaluate(f"() => {SCRIPT_STATE} !== 'notRunning'")
     action()
-    page.wait_for_function(f"n => window.__runs > n && {SCRIPT_STATE} === 'notRunning'", arg=runs, timeout=timeout)
+    page.wait_for_function(f"([n, busy]) => (window.__runs > n || busy) && {SCRIPT_STATE} === 'notRunning'",
+                           arg=[runs, busy], timeout=timeout)
 
 
 @pytest.fixture

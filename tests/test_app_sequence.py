@@ -66,6 +66,7 @@ def test_a_damaged_file_is_explained_and_the_model_trained_on_the_page(foldoc, m
 
     def counted(self, *args, **kwargs):
         trained.append(self.kind)
+        self.steps = 20  # the page's own recipe is 300: the point here is that it trains, not how well
         return fit(self, *args, **kwargs)
 
     (tmp_path / "foldoc-gru.pt").write_bytes(b"version https://git-lfs.github.com/spec/v1\n")  # not the weights
